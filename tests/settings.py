@@ -1,0 +1,25 @@
+"""Test settings: the real settings module with a handful of test-only values."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+# A fixed Fernet key for tests only.
+os.environ.setdefault("EXPORTHUB_ENCRYPTION_KEYS", "VGVzdHNPbmx5S2V5Rm9yRXhwb3J0aHViMDAwMDAwMDA=")
+os.environ.setdefault("EXPORTHUB_PLEO_WEBHOOK_SECRET", "tests-only-webhook-secret")
+
+from exporthub.settings import *  # noqa: E402,F403
+from exporthub.settings import DATA_DIR, DATABASES, Q_CLUSTER  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not :memory:, so tests that start other processes share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-exporthub.sqlite3")}
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+ALLOWED_HOSTS = ["*"]
