@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "exporthub.core",
     "exporthub.pleo",
     "exporthub.sandbox",
+    "exporthub.demo",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +173,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # The Pleo sandbox (our stand-in for Pleo in the demo and the tests).
-SANDBOX_ENABLED = env_bool("EXPORTHUB_SANDBOX_ENABLED", default=True)
+SANDBOX_ENABLED = env_bool("EXPORTHUB_SANDBOX_ENABLED", default=False)
 # How long an export job may sit idle before the sandbox expires it, in seconds (Pleo: one hour).
 SANDBOX_JOB_EXPIRY_SECONDS = env_int("EXPORTHUB_SANDBOX_JOB_EXPIRY_SECONDS", 3600)
 # Where the sandbox posts signed `v1.export-job.created` webhooks (empty: none are sent).

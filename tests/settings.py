@@ -8,6 +8,7 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 # A fixed Fernet key for tests only.
 os.environ.setdefault("EXPORTHUB_ENCRYPTION_KEYS", "VGVzdHNPbmx5S2V5Rm9yRXhwb3J0aHViMDAwMDAwMDA=")
 os.environ.setdefault("EXPORTHUB_PLEO_WEBHOOK_SECRET", "tests-only-webhook-secret")
+os.environ.setdefault("EXPORTHUB_SANDBOX_ENABLED", "True")
 
 from exporthub.settings import *  # noqa: E402,F403
 from exporthub.settings import DATA_DIR, DATABASES, Q_CLUSTER  # noqa: E402

@@ -1,0 +1,50 @@
+# exporthub: `make run` starts the demo, `make test` runs lint and the whole suite twice.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The second test pass runs on the PostgreSQL and Redis servers of this machine.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/exporthub
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint test-sqlite test-postgres services bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+var/local.env: | $(BIN)/python $(VENV)/.installed-run
+	$(BIN)/python bin/write-local-env var/local.env
+
+run: $(VENV)/.installed-run var/local.env
+	set -a && . ./var/local.env && set +a && $(BIN)/python manage.py rundemo
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite: $(VENV)/.installed-dev
+	@echo "== test pass 1: SQLite + django-q2 ORM broker"
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
+
+test-postgres: $(VENV)/.installed-dev services
+	@echo "== test pass 2: PostgreSQL + Redis"
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
+
+services:
+	bin/ensure-services
+
+test: lint test-sqlite test-postgres
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

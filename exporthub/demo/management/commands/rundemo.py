@@ -1,0 +1,100 @@
+"""`make run`: migrate, seed the demo, then run the web server and the task worker together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from exporthub.demo.services import DEMO_USERNAME, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Set up and run the local demo: web server and django-q2 worker; Ctrl-C stops both."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("EXPORTHUB_DEMO_PORT", 8000))
+        )
+        parser.add_argument("--host", default="127.0.0.1")
+
+    def handle(self, *args, host: str, port: int, **options):
+        password = os.environ.get("EXPORTHUB_DEMO_PASSWORD")
+        if not password:
+            raise CommandError(
+                "EXPORTHUB_DEMO_PASSWORD is not set (make run writes it to var/local.env)."
+            )
+        if not settings.SANDBOX_ENABLED:
+            raise CommandError(
+                "The demo needs the Pleo sandbox: set EXPORTHUB_SANDBOX_ENABLED=True."
+            )
+
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        state = seed_demo(password=password)
+        if state.created:
+            self.stdout.write(
+                f"Seeded the sandbox company {state.company_id} with a pending export job."
+            )
+
+        base_url = f"http://{host}:{port}"
+        processes = [
+            self._spawn("runserver", f"{host}:{port}", "--noreload"),
+            self._spawn("qcluster"),
+        ]
+        try:
+            self._wait_until_up(f"{base_url}/accounts/login/", processes)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"\nexporthub is running at {base_url}/\n"
+                    f"  sign in as: {DEMO_USERNAME} / {password}\n"
+                    f"  Pleo sandbox: {base_url}/sandbox/\n"
+                    "Press Ctrl-C to stop the web server and the worker.\n"
+                )
+            )
+            self._wait_for_any_exit(processes)
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+        finally:
+            self._stop(processes)
+
+    def _spawn(self, *command: str) -> subprocess.Popen:
+        # Own process groups, so Ctrl-C reaches them through us and we stop them in order.
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *command], cwd=settings.BASE_DIR, start_new_session=True
+        )
+
+    def _wait_until_up(self, url: str, processes: list[subprocess.Popen]) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(process.poll() is not None for process in processes):
+                raise CommandError("The web server or the worker stopped during start-up.")
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+        raise CommandError(f"{url} did not answer within 60 seconds.")
+
+    def _wait_for_any_exit(self, processes: list[subprocess.Popen]) -> None:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        raise CommandError("The web server or the worker stopped unexpectedly.")
+
+    def _stop(self, processes: list[subprocess.Popen]) -> None:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
