@@ -13,9 +13,14 @@ os.environ.setdefault("EXPORTHUB_SANDBOX_ENABLED", "True")
 from exporthub.settings import *  # noqa: E402,F403
 from exporthub.settings import DATA_DIR, DATABASES, Q_CLUSTER  # noqa: E402
 
+# One test database per pytest process, so several test runs on one machine never share one.
+# SQLite uses a file, not :memory:, so tests that start other processes can open it: give such a
+# process `tests.processes.child_env()`, which points DATABASE_URL at the live test database.
+_run = os.environ.get("EXPORTHUB_TEST_RUN_ID", str(os.getpid()))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not :memory:, so tests that start other processes share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-exporthub.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-exporthub-{_run}.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_run}"}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -1,0 +1,42 @@
+"""Helpers for tests that start other processes (workers, concurrent clients)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_database_url() -> str:
+    """The URL of the test database this pytest process is using right now."""
+    db = connection.settings_dict
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{db['NAME']}"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """Environment for a child process that must see the same test database and settings."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "exporthub.settings",
+        "DATABASE_URL": test_database_url(),
+        "SECRET_KEY": settings.SECRET_KEY,
+        "EXPORTHUB_ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
+        "EXPORTHUB_SANDBOX_ENABLED": "True",
+        "EXPORTHUB_PLEO_WEBHOOK_SECRET": settings.PLEO_WEBHOOK_SECRET,
+        "PYTHONPATH": str(ROOT),
+    }
+    env.update(extra)
+    return env
+
+
+PYTHON = sys.executable
