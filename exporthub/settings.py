@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "exporthub.pleo",
     "exporthub.sandbox",
     "exporthub.demo",
+    "exporthub.connectors",
 ]
 
 MIDDLEWARE = [

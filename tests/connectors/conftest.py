@@ -1,0 +1,67 @@
+"""Fixtures for the connector tests: one real back end per registered connector kind.
+
+Every `<kind>_backend` fixture returns a `Backend`; `backend` is parametrised over the registry,
+so the contract tests in test_contract.py run against every connector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from exporthub.connectors.base import Connector
+from exporthub.connectors.models import ConnectorConfig
+from exporthub.connectors.registry import CONNECTORS, build_connector
+from tests.connectors.entries import Chart
+
+BEANCOUNT_CHART = Chart(
+    expense="6840",  # Expenses:Meals, found by its `code:` metadata
+    vat="Assets:VAT:Input",  # found by account name
+    payable="5820",
+    tax_code="VAT25",
+    dimension=("DEPT", "SALES"),
+)
+
+
+@dataclass
+class Backend:
+    connector: Connector
+    chart: Chart
+    count: Callable[[str], int]  # how many ledger entries the system holds for a Pleo id
+
+
+def beancount_config(tmp_path, **settings) -> ConnectorConfig:
+    values = {
+        "ledger_path": str(tmp_path / "main.beancount"),
+        "open_accounts": {
+            "Expenses:Meals": "6840",
+            "Assets:VAT:Input": "",
+            "Liabilities:Pleo": "5820",
+        },
+        "fava_url": "http://127.0.0.1:5000/main",
+    }
+    values.update(settings)
+    return ConnectorConfig(name="Ledger", kind="beancount", settings=values)
+
+
+def count_in_ledger(path) -> Callable[[str], int]:
+    def count(pleo_id: str) -> int:
+        if not path.exists():
+            return 0
+        return path.read_text().count(f'pleo-id: "{pleo_id}"')
+
+    return count
+
+
+@pytest.fixture
+def beancount_backend(tmp_path):
+    config = beancount_config(tmp_path)
+    with build_connector(config) as connector:
+        yield Backend(connector, BEANCOUNT_CHART, count_in_ledger(tmp_path / "main.beancount"))
+
+
+@pytest.fixture(params=sorted(CONNECTORS))
+def backend(request) -> Backend:
+    return request.getfixturevalue(f"{request.param}_backend")
