@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import email.utils
+
+from exporthub.pleo.retry import RetryPolicy, is_retryable_status, parse_retry_after
+
+
+def test_it_reads_retry_after_in_seconds():
+    assert parse_retry_after("3") == 3.0
+    assert parse_retry_after(" 0 ") == 0.0
+
+
+def test_it_reads_retry_after_as_an_http_date():
+    now = 1_800_000_000.0
+    header = email.utils.formatdate(now + 7, usegmt=True)
+
+    assert parse_retry_after(header, now=now) == 7.0
+
+
+def test_it_never_returns_a_negative_wait():
+    now = 1_800_000_000.0
+    past = email.utils.formatdate(now - 60, usegmt=True)
+
+    assert parse_retry_after(past, now=now) == 0.0
+    assert parse_retry_after("-5") == 0.0
+
+
+def test_it_ignores_missing_or_garbled_retry_after():
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("") is None
+    assert parse_retry_after("soon") is None
+
+
+def test_it_backs_off_exponentially_with_full_jitter():
+    policy = RetryPolicy(base_delay=0.5, max_delay=30)
+
+    assert [policy.backoff(n, lambda: 1.0) for n in range(1, 9)] == [
+        0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0,
+    ]  # fmt: skip
+    assert policy.backoff(4, lambda: 0.0) == 0.0
+    assert policy.backoff(4, lambda: 0.25) == 1.0
+
+
+def test_it_retries_rate_limits_and_transient_server_errors_only():
+    assert [s for s in (400, 401, 404, 409, 422, 429) if is_retryable_status(s)] == [429]
+    assert [s for s in (500, 501, 502, 503, 504, 505) if is_retryable_status(s)] == [
+        500, 502, 503, 504,
+    ]  # fmt: skip
