@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 CONNECTORS: dict[str, str] = {
     "beancount": "exporthub.connectors.beancount.connector.BeancountConnector",
+    "tryton": "exporthub.connectors.tryton.connector.TrytonConnector",
 }
 
 

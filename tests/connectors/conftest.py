@@ -6,15 +6,19 @@ so the contract tests in test_contract.py run against every connector.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from exporthub.connectors.base import Connector
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import CONNECTORS, build_connector
 from tests.connectors.entries import Chart
+from tests.connectors.tryton_server import TrytonServer, start_server
 
 BEANCOUNT_CHART = Chart(
     expense="6840",  # Expenses:Meals, found by its `code:` metadata
@@ -60,6 +64,54 @@ def beancount_backend(tmp_path):
     config = beancount_config(tmp_path)
     with build_connector(config) as connector:
         yield Backend(connector, BEANCOUNT_CHART, count_in_ledger(tmp_path / "main.beancount"))
+
+
+TRYTON_CHART = Chart(
+    expense="5.1.3",  # Services, in Tryton's generic English chart
+    vat="6.3.6",
+    payable="2.1.1",  # Trade Payables (party required)
+    tax_code="VAT25",
+    dimension=("DEPT", "SALES"),  # analytic account SALES under root DEPT
+)
+
+
+@pytest.fixture(scope="session")
+def tryton_server():
+    """trytond on a free loopback port, on the test run's kind of database (see tryton_server)."""
+    server = start_server(settings.DATABASES["default"], Path(settings.DATA_DIR))
+    yield server
+    server.stop()
+    shutil.rmtree(server.work_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def tryton_database(tryton_server):
+    name = tryton_server.clone()
+    yield name
+    tryton_server.drop(name)
+
+
+def tryton_config(server: TrytonServer, database: str, **settings) -> ConnectorConfig:
+    api_key = settings.pop("api_key", server.api_key)
+    values = {"url": server.url, "database": database, "company_id": server.company_id}
+    values.update(settings)
+    config = ConnectorConfig(name="Tryton", kind="tryton", settings=values)
+    config.set_secret("api_key", api_key)
+    return config
+
+
+@pytest.fixture
+def tryton_backend(tryton_server, tryton_database):
+    config = tryton_config(tryton_server, tryton_database)
+    with build_connector(config) as connector:
+
+        def count(pleo_id: str) -> int:
+            rows = connector.client.search(
+                "account.move", [("description", "like", f"pleo:{pleo_id} %")], ["id"]
+            )
+            return len(rows)
+
+        yield Backend(connector, TRYTON_CHART, count)
 
 
 @pytest.fixture(params=sorted(CONNECTORS))
