@@ -3,10 +3,29 @@ from __future__ import annotations
 import httpx
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from tests.contract import Contract, ContractCheckingTransport
 
 SANDBOX_BASE_PATH = "/sandbox/pleo"
+
+
+class InProcessWSGIHandler(WSGIHandler):
+    """WSGIHandler that, like Django's test client, keeps the test's database connection (and
+    its transaction) open: Django closes connections on request start/finish otherwise."""
+
+    def __call__(self, environ, start_response):
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = super().__call__(environ, start_response)
+            body = b"".join(response)
+            response.close()
+            return [body]
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -30,7 +49,7 @@ def sandbox_transport(contract, db):
     """Reaches the sandbox in-process (WSGI); every request and response is checked against the
     contract, and the test fails on any violation even if the code under test caught it."""
     already_seen = len(contract.violations)
-    transport = ContractCheckingTransport(httpx.WSGITransport(app=WSGIHandler()), contract)
+    transport = ContractCheckingTransport(httpx.WSGITransport(app=InProcessWSGIHandler()), contract)
     yield transport
     new_violations = contract.violations[already_seen:]
     assert not new_violations, "Pleo contract violations:\n" + "\n".join(new_violations)

@@ -145,10 +145,13 @@ class Contract:
         documented = {str(code) for code in operation.get("responses", {})}
         where = f"response {response.status_code} to {request.method} {template}"
         if str(response.status_code) not in documented:
-            if response.status_code < 400:
+            if response.status_code >= 400:
+                _check_exception_info(body, response, where, self._fail)
+                return
+            # Some of Pleo's files (tags, tax codes) document only a `default` response.
+            if "default" not in documented:
                 self._fail(f"{where}: status not documented (documented: {sorted(documented)})")
-            _check_exception_info(body, response, where, self._fail)
-            return
+                return
         try:
             spec.openapi.validate_response(
                 _Request(request, path, request.content), _Response(response, body)
