@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import itertools
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -98,7 +99,14 @@ class TrytonServer:
         password_file = build_dir / "admin-password"
         password_file.write_text("admin\n")
         env = {**self.env(build_dir), "TRYTONPASSFILE": str(password_file)}
-        self._drop(building)
+        try:
+            self._build(building, build_dir, env)
+        finally:
+            shutil.rmtree(build_dir, ignore_errors=True)
+            self._drop(building, build_dir)
+
+    def _build(self, building: str, build_dir: Path, env: dict[str, str]) -> None:
+        self._drop(building, build_dir)
         if self.backend == "postgresql":
             self._pg_execute(f'CREATE DATABASE "{building}"')
         else:
@@ -112,9 +120,6 @@ class TrytonServer:
             self._pg_execute(f'ALTER DATABASE "{building}" RENAME TO "{self.template}"')
         else:
             os.replace(build_dir / f"{building}.sqlite", self._sqlite_template_path())
-        for path in build_dir.iterdir():
-            path.unlink()
-        build_dir.rmdir()
 
     def _sqlite_template_path(self) -> Path:
         return self.work_dir.parent / f"{self.template}.sqlite"
@@ -150,14 +155,14 @@ class TrytonServer:
         return name
 
     def drop(self, name: str) -> None:
-        self._drop(name)
+        self._drop(name, self.work_dir)
 
-    def _drop(self, name: str) -> None:
+    def _drop(self, name: str, folder: Path) -> None:
         if self.backend == "postgresql":
             self._pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         else:
             for suffix in ("", "-wal", "-shm"):
-                (self.work_dir / f"{name}.sqlite{suffix}").unlink(missing_ok=True)
+                (folder / f"{name}.sqlite{suffix}").unlink(missing_ok=True)
 
     # -- server -----------------------------------------------------------------------------
 
@@ -237,9 +242,20 @@ def _run(command: list[str], env: dict[str, str], timeout: int) -> None:
         )
 
 
+def _remove_dead_runs(folder: Path) -> None:
+    """Working folders left by test runs that were killed (their process no longer exists)."""
+    for path in folder.glob("run-*") if folder.is_dir() else ():
+        pid = int(path.name.removeprefix("run-"))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def start_server(database_settings: dict, data_dir: Path) -> TrytonServer:
     """Template built or reused, trytond listening on a free loopback port."""
     key = template_key()
+    _remove_dead_runs(data_dir / "tryton")
     run_dir = data_dir / "tryton" / f"run-{os.getpid()}"
     run_dir.mkdir(parents=True, exist_ok=True)
     if "postgresql" in database_settings["ENGINE"]:
