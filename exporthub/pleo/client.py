@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,7 +23,11 @@ import httpx
 from django.conf import settings
 
 from exporthub.pleo.enums import EVENT_TARGET_STATUS, JobEvent, JobFailureReasonType
-from exporthub.pleo.errors import InvalidExportJobStatusChange, error_for_status
+from exporthub.pleo.errors import (
+    InvalidExportJobStatusChange,
+    PleoMalformedResponse,
+    error_for_status,
+)
 from exporthub.pleo.pagination import paginate
 from exporthub.pleo.parsing import Reader, parse
 from exporthub.pleo.retry import AMBIGUOUS_ERRORS, Retrier, RetryPolicy, parse_retry_after
@@ -131,8 +136,10 @@ class PleoClient:
 
     def get_job(self, job_id: str) -> ExportJob:
         """One export job (GET /v3/export-jobs/{jobId}); `ExportNotFound` if there is none."""
-        data = self.request("GET", f"/v3/export-jobs/{job_id}")
-        return read_data(data, ExportJob.from_json, what="export job answer")
+        path = f"/v3/export-jobs/{job_id}"
+        data = self.request("GET", path)
+        with _answer_to("GET", path):
+            return read_data(data, ExportJob.from_json, what="export job answer")
 
     def create_job(
         self,
@@ -158,7 +165,8 @@ class PleoClient:
         if employee_id:
             body["employeeId"] = str(employee_id)
         data = self.request("POST", "/v3/export-jobs", json=body, replay_safe=False)
-        return read_data(data, ExportJob.from_json, what="export job answer")
+        with _answer_to("POST", "/v3/export-jobs"):
+            return read_data(data, ExportJob.from_json, what="export job answer")
 
     def create_job_event(
         self,
@@ -234,11 +242,12 @@ class PleoClient:
         pending = iter(updates)
         while chunk := list(islice(pending, chunk_size)):
             data = self.request("PUT", path, json=[update.to_json() for update in chunk])
-            chunk_items, chunk_errors = parse("item update answer", data, _read_update_answer)
-            items.extend(ExportJobItem.from_json(d, where=f"data[{i}]") for i, d in chunk_items)
-            errors.extend(
-                ItemUpdateError.from_json(e, where=f"errors[{i}]") for i, e in chunk_errors
-            )
+            with _answer_to("PUT", path):
+                chunk_items, chunk_errors = parse("item update answer", data, _read_update_answer)
+                items.extend(ExportJobItem.from_json(d, where=f"data[{i}]") for i, d in chunk_items)
+                errors.extend(
+                    ItemUpdateError.from_json(e, where=f"errors[{i}]") for i, e in chunk_errors
+                )
         return ItemUpdateResult(items=tuple(items), errors=tuple(errors))
 
     def list_export_items(self, job_id: str) -> Iterator[ExportItem]:
@@ -278,7 +287,8 @@ class PleoClient:
         if include_archived:
             params["include_archived"] = "true"
         data = self.request("GET", "/v0/tag-groups", params=params)
-        return read_data_list(data, TagGroup.from_json, what="tag groups answer")
+        with _answer_to("GET", "/v0/tag-groups"):
+            return read_data_list(data, TagGroup.from_json, what="tag groups answer")
 
     def list_tags(self, group_id: str, *, include_archived: bool = False) -> Iterator[Tag]:
         """The tags (dimension values) of one tag group (GET /v0/tag-groups/{groupId}/tags)."""
@@ -322,8 +332,10 @@ class PleoClient:
 
     def get_company(self, company_id: str) -> Company:
         """One company (GET /v1/companies/{companyId})."""
-        data = self.request("GET", f"/v1/companies/{company_id}")
-        return read_data(data, Company.from_json, what="company answer")
+        path = f"/v1/companies/{company_id}"
+        data = self.request("GET", path)
+        with _answer_to("GET", path):
+            return read_data(data, Company.from_json, what="company answer")
 
     def search_accounting_entries(
         self,
@@ -446,7 +458,8 @@ class PleoClient:
             if cursor:
                 query["after"] = cursor
             data = self.request(method, path, params=query, json=json)
-            return Page.from_json(data, parse_item, what=f"page of {path}")
+            with _answer_to(method, path):
+                return Page.from_json(data, parse_item, what=f"page of {path}")
 
         return paginate(fetch)
 
@@ -460,6 +473,16 @@ class PleoClient:
         if not self.company_id:
             raise ValueError("this call needs a company_id (pass it, or give the client one)")
         return self.company_id
+
+
+@contextmanager
+def _answer_to(method: str, path: str) -> Iterator[None]:
+    """Name the request in a payload error raised while parsing its answer."""
+    try:
+        yield
+    except PleoMalformedResponse as error:
+        error.method, error.path = error.method or method, error.path or path
+        raise
 
 
 def _read_update_answer(r: Reader) -> tuple[list[tuple[int, Any]], list[tuple[int, Any]]]:

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 from django.utils import timezone
@@ -164,7 +164,10 @@ class OAuthTokenClient:
         form = {**form, "client_id": self.client_id}
         path = self.token_path
         request = self._http.build_request("POST", path, data=form)
-        client_auth = httpx.BasicAuth(self.client_id, self._client_secret)
+        # RFC 6749 §2.3.1: id and secret are form-encoded before going into Basic auth.
+        client_auth = httpx.BasicAuth(
+            quote(self.client_id, safe=""), quote(self._client_secret, safe="")
+        )
         response = self._retrier.run(
             lambda: self._http.send(request, auth=client_auth),
             method="POST",

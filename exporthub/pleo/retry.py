@@ -119,7 +119,7 @@ class Retrier:
 
         Raises `PleoTimeout` / `PleoTransportError` when the last attempt got no answer.
         """
-        started = self.clock()
+        budget = _Budget(self.clock, self.policy)
         attempt = 0
         while True:
             attempt += 1
@@ -130,9 +130,10 @@ class Retrier:
                     replay_safe and isinstance(error, AMBIGUOUS_ERRORS)
                 )
                 wait = self.policy.backoff(attempt, self.rand)
-                if not retryable or not self._may_retry(attempt, started, wait):
+                if not retryable or not budget.allows(attempt, wait):
                     raise _transport_error(error, method, path, attempt) from error
                 self._wait(wait, method, path, attempt, type(error).__name__)
+                budget.slept += wait
                 continue
             status = response.status_code
             retryable = is_retryable_status(status) and (replay_safe or status in _REFUSED_STATUSES)
@@ -140,15 +141,11 @@ class Retrier:
                 return response
             hint = parse_retry_after(response.headers.get("retry-after"))
             wait = hint if hint is not None else self.policy.backoff(attempt, self.rand)
-            if not self._may_retry(attempt, started, wait):
+            if not budget.allows(attempt, wait):
                 return response
             response.close()
             self._wait(wait, method, path, attempt, f"HTTP {status}")
-
-    def _may_retry(self, attempt: int, started: float, wait: float) -> bool:
-        if attempt >= self.policy.max_attempts:
-            return False
-        return (self.clock() - started) + wait <= self.policy.max_total_seconds
+            budget.slept += wait
 
     def _wait(self, seconds: float, method: str, path: str, attempt: int, reason: str) -> None:
         logger.warning(
@@ -161,6 +158,23 @@ class Retrier:
             seconds,
         )
         self.sleep(seconds)
+
+
+class _Budget:
+    """Attempts and time used by one call. Time spent is the larger of the clock's and the
+    sum of waits (the same in production; lets an injected `sleep` count in tests)."""
+
+    def __init__(self, clock: Callable[[], float], policy: RetryPolicy):
+        self.clock = clock
+        self.policy = policy
+        self.started = clock()
+        self.slept = 0.0
+
+    def allows(self, attempt: int, wait: float) -> bool:
+        if attempt >= self.policy.max_attempts:
+            return False
+        spent = max(self.clock() - self.started, self.slept)
+        return spent + wait <= self.policy.max_total_seconds
 
 
 def _transport_error(
