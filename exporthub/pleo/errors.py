@@ -30,6 +30,7 @@ request headers, so credentials cannot leak through an exception.
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 
 
 class PleoError(Exception):
@@ -177,7 +178,10 @@ def error_for_status(
     if cls is None:
         cls = PleoServerError if status >= 500 else _BY_STATUS.get(status, PleoClientError)
     if not message:
-        message = f"Pleo answered HTTP {status}"
+        try:
+            message = HTTPStatus(status).phrase
+        except ValueError:
+            message = "Error without details"
     kwargs = {"status": status, "type": error_type, "method": method, "path": path}
     if issubclass(cls, PleoRateLimited):
         return cls(message, retry_after=retry_after, **kwargs)

@@ -15,9 +15,12 @@ from exporthub.pleo.errors import (
     PleoClientError,
     PleoError,
     PleoMalformedResponse,
+    PleoServerError,
     PleoUnauthorized,
     UnsupportedApiVersion,
+    error_for_status,
 )
+from exporthub.pleo.retry import RetryPolicy
 from exporthub.sandbox import services
 
 
@@ -76,3 +79,29 @@ def test_it_keeps_an_unknown_error_type_on_the_generic_class(pleo, acme):
     assert caught.value.status == 400
     assert caught.value.type
     assert isinstance(caught.value, PleoError)
+
+
+def test_it_accepts_pleos_lowercase_spelling_of_an_error_type():
+    # One Pleo FAQ shows `missing_contra_accounts`; the class must not depend on the case.
+    body = b'{"type": "missing_contra_accounts", "message": "Map a contra account for EUR."}'
+
+    error = error_for_status(400, body, method="GET", path="/v3/export-items")
+
+    assert type(error) is MissingContraAccounts
+    assert error.message == "Map a contra account for EUR."
+    assert str(error) == (
+        "Map a contra account for EUR. (missing_contra_accounts, HTTP 400, GET /v3/export-items)"
+    )
+
+
+def test_it_describes_an_error_answer_without_a_pleo_body(make_client, acme):
+    services.set_faults(acme.company, fail_next=1, fail_status=502)
+    pleo = make_client(acme.api_key, acme.id, retry_policy=RetryPolicy(max_attempts=1))
+
+    with pytest.raises(PleoServerError) as caught:
+        list(pleo.list_jobs())
+
+    assert str(caught.value).startswith("Sandbox fault injection: HTTP 502. (BAD_GATEWAY, HTTP 502")
+    assert str(error_for_status(503, b"<html>busy</html>", method="GET", path="/x")) == (
+        "Service Unavailable (HTTP 503, GET /x)"
+    )
