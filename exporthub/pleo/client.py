@@ -259,6 +259,32 @@ class PleoClient:
             "GET", "/v3/export-items", ExportItem.from_json, params={"job_id": str(job_id)}
         )
 
+    def list_export_item_payloads(self, job_id: str) -> Iterator[dict[str, Any]]:
+        """Like `list_export_items`, but each item's JSON as Pleo sent it, unparsed.
+
+        For callers that keep the original payload and parse each item on its own
+        (`ExportItem.from_json`), so one malformed item cannot hide the others on its page.
+        """
+        return self._paginate("GET", "/v3/export-items", _as_sent, params={"job_id": str(job_id)})
+
+    def download_file(self, url: str) -> bytes:
+        """Download a receipt from an export item's `files[].url` (pre-signed, valid 24 hours).
+
+        The URL carries its own authorisation, so no Pleo credentials are sent with it.
+        """
+        request = self._http.build_request("GET", url)
+        response = self._retrier.run(
+            lambda: self._http.send(request),
+            method="GET",
+            path=url.split("?")[0],
+            replay_safe=True,
+        )
+        if response.status_code >= 400:
+            raise error_for_status(
+                response.status_code, response.content, method="GET", path=url.split("?")[0]
+            )
+        return response.content
+
     # Reference data ------------------------------------------------------------------------
 
     def list_tax_codes(
@@ -487,3 +513,7 @@ def _answer_to(method: str, path: str) -> Iterator[None]:
 
 def _read_update_answer(r: Reader) -> tuple[list[tuple[int, Any]], list[tuple[int, Any]]]:
     return list(enumerate(r.list("data"))), list(enumerate(r.list("errors", required=False)))
+
+
+def _as_sent(element: Any, *, where: str | None = None) -> Any:
+    return element
