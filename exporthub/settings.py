@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "exporthub.sandbox",
     "exporthub.demo",
     "exporthub.connectors",
+    "exporthub.sync",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,16 @@ PLEO_PAGE_SIZE = env_int("EXPORTHUB_PLEO_PAGE_SIZE", 100)
 PLEO_TIMEOUT_SECONDS = env_int("EXPORTHUB_PLEO_TIMEOUT_SECONDS", 30)
 PLEO_MAX_ATTEMPTS = env_int("EXPORTHUB_PLEO_MAX_ATTEMPTS", 6)
 PLEO_MAX_RETRY_SECONDS = env_int("EXPORTHUB_PLEO_MAX_RETRY_SECONDS", 120)
+
+# Sync engine.
+# Seconds without a heartbeat after which a worker's claim on a job counts as dead.
+SYNC_CLAIM_STALE_SECONDS = env_int("EXPORTHUB_SYNC_CLAIM_STALE_SECONDS", 120)
+# ERP write attempts per item on transient errors (unreachable, timeout, rate limit).
+SYNC_MAX_ATTEMPTS = env_int("EXPORTHUB_SYNC_MAX_ATTEMPTS", 5)
+# Longest wait between two attempts at one item, in seconds.
+SYNC_RETRY_MAX_DELAY_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_MAX_DELAY_SECONDS", 30)
+# How long one job run keeps retrying transient ERP errors before failing those items.
+SYNC_RETRY_WINDOW_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_WINDOW_SECONDS", 120)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,295 @@
+"""Processing Pleo export jobs end to end: claim, start, validate, post, report, close.
+
+One `JobRun` handles one claimed job. It streams Pleo's pages (job items, then export items), so
+memory stays flat in the number of items, reports results in batches of 100 as they come (which
+also keeps the job from expiring), and closes the job with exactly one final event.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from exporthub.connectors.errors import ConnectorError
+from exporthub.core.activity import log_activity
+from exporthub.pleo.errors import ExportJobStatusUnprocessable, PleoError
+from exporthub.sync import jobs
+from exporthub.sync.claims import ClaimLost, claim_next_job, heartbeat, release
+from exporthub.sync.items import ItemPoster
+from exporthub.sync.mapping import MappingTable
+from exporthub.sync.models import ExportItem, ExportJob, FailureMode, ItemStatus, JobStatus
+from exporthub.sync.wiring import open_erp, open_pleo
+from exporthub.sync.writeback import report_results
+
+log = logging.getLogger(__name__)
+PAGE = 100
+
+
+class JobLevelProblem(Exception):
+    """The whole job cannot be exported; carries Pleo's job failure reason type."""
+
+    def __init__(self, reason_type: str, reason: str):
+        super().__init__(reason)
+        self.reason_type = reason_type
+        self.reason = reason
+
+
+def process_integration(integration_id: int, worker: str) -> int:
+    """Process the integration's unfinished jobs, oldest first, one at a time.
+
+    Returns how many jobs this call worked on. Stops when no job is left, another worker holds
+    one, or a job could not be finished now (it is retried on the next poll).
+    """
+    worked_on = 0
+    while (job := claim_next_job(integration_id, worker)) is not None:
+        worked_on += 1
+        try:
+            JobRun(job, worker).run()
+        except ClaimLost:
+            log.warning("Lost the claim on %s to another worker", job)
+            return worked_on
+        finally:
+            release(job, worker)
+        job.refresh_from_db(fields=["status"])
+        if not job.is_finished:
+            return worked_on
+    return worked_on
+
+
+class JobRun:
+    def __init__(self, job: ExportJob, worker: str):
+        self.job = job
+        self.worker = worker
+        self.integration = job.integration
+
+    def run(self) -> None:
+        with open_pleo(self.integration) as pleo, open_erp(self.integration) as erp:
+            self.pleo, self.erp = pleo, erp
+            try:
+                self._run()
+            except ExportJobStatusUnprocessable:
+                # Pleo closed the job under us (expired, or cancelled): mirror what it says.
+                jobs.refresh_from_pleo(pleo, self.job)
+                self.activity("sync.job.closed_by_pleo", status=self.job.status)
+            except PleoError as error:
+                log.warning("Pleo call failed while processing %s: %s", self.job, error)
+                self.activity("sync.job.interrupted", error=str(error))
+
+    def _run(self) -> None:
+        remote = jobs.refresh_from_pleo(self.pleo, self.job)
+        if self.job.is_finished:
+            return
+        if remote.status == JobStatus.IN_PROGRESS and not self.job.started_by_hub:
+            self.activity("sync.job.skipped", reason="started by another integration")
+            return
+        try:
+            self.check_job()
+        except JobLevelProblem as problem:
+            self.fail_job(problem.reason_type, problem.reason)
+            return
+        if remote.status == JobStatus.PENDING:
+            self.start()
+        self.load_items()
+        self.post_items()
+        self.retry_due_items()
+        report_results(self.pleo, self.job, all_remaining=True)
+        self.finish()
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def check_job(self) -> None:
+        """Job-level pre-export validation: the ERP is reachable, accepts us, is the right one."""
+        try:
+            self.erp.check_connection()
+        except ConnectorError as error:
+            reason_type = error.job_reason_type or {
+                "exceeded": "accounting_system_unreachable",
+                "config": "invalid_configuration",
+            }.get(error.failure_mode, "invalid_configuration")
+            raise JobLevelProblem(reason_type, f"{self.erp.label}: {error.message}") from error
+        expected = self.integration.erp_company
+        if expected:
+            actual = self.erp.company_name()
+            if actual and actual != expected:
+                raise JobLevelProblem(
+                    "invalid_configuration",
+                    f"This Pleo company is set up to post into ERP company {expected!r}, but "
+                    f"the ERP connection reaches {actual!r}. "
+                    "Fix the ERP connection or the integration.",
+                )
+
+    def start(self) -> None:
+        self.pleo.start_job(str(self.job.pleo_id))
+        now = timezone.now()
+        ExportJob.objects.filter(pk=self.job.pk).update(
+            status=JobStatus.IN_PROGRESS, started_by_hub=True, started_at=now
+        )
+        self.job.status, self.job.started_by_hub, self.job.started_at = (
+            JobStatus.IN_PROGRESS,
+            True,
+            now,
+        )
+        self.activity(
+            "sync.job.started", before={"status": "pending"}, after={"status": "in_progress"}
+        )
+
+    def load_items(self) -> None:
+        """Mirror Pleo's item list (the control layer), page by page."""
+        batch = []
+        for remote in self.pleo.list_job_items(str(self.job.pleo_id)):
+            batch.append(ExportItem(job=self.job, accounting_entry_id=remote.accounting_entry_id))
+            if len(batch) >= PAGE:
+                ExportItem.objects.bulk_create(batch, ignore_conflicts=True)
+                batch = []
+        ExportItem.objects.bulk_create(batch, ignore_conflicts=True)
+        self.job.recount()
+
+    def poster(self) -> ItemPoster:
+        return ItemPoster(
+            self.erp,
+            MappingTable.for_integration(self.integration),
+            fallback_to_pleo_codes=self.integration.fallback_to_pleo_codes,
+            fetch_file=self.pleo.download_file,
+        )
+
+    def post_items(self) -> None:
+        """Stream the export items (the data layer) and post each one that is still open."""
+        poster = self.poster()
+        page: list[dict] = []
+        for raw in self.pleo.list_export_item_payloads(str(self.job.pleo_id)):
+            page.append(raw)
+            if len(page) >= PAGE:
+                self.post_page(poster, page)
+                page = []
+        self.post_page(poster, page)
+        missing = self.job.items.filter(status=ItemStatus.PENDING, payload__isnull=True)
+        for row in missing:
+            poster.fail(
+                row,
+                "validation_failure",
+                "Pleo returned no accounting data for this entry.",
+                FailureMode.PERMANENT,
+            )
+
+    def post_page(self, poster: ItemPoster, page: list[dict]) -> None:
+        if not page:
+            return
+        rows = {
+            str(row.accounting_entry_id): row
+            for row in self.job.items.filter(
+                accounting_entry_id__in=[
+                    raw.get("accountingEntryId")
+                    for raw in page
+                    if _is_uuid(raw.get("accountingEntryId"))
+                ]
+            ).select_related("job")
+        }
+        for raw in page:
+            row = rows.get(str(raw.get("accountingEntryId")))
+            if row is None:
+                log.warning(
+                    "Export item %r is not in job %s",
+                    raw.get("accountingEntryId"),
+                    self.job.pleo_id,
+                )
+                continue
+            if row.status == ItemStatus.PENDING:
+                row.payload = raw
+                poster.process(row)
+        heartbeat(self.job, self.worker)
+        report_results(self.pleo, self.job, all_remaining=False)
+
+    def retry_due_items(self) -> None:
+        """Retry items that hit a transient ERP error, with backoff, within a bounded window."""
+        poster = self.poster()
+        deadline = time.monotonic() + settings.SYNC_RETRY_WINDOW_SECONDS
+        while True:
+            waiting = self.job.items.filter(status=ItemStatus.PENDING).select_related("job")
+            next_due = (
+                waiting.order_by("next_attempt_at")
+                .values_list("next_attempt_at", flat=True)
+                .first()
+            )
+            if next_due is None and not waiting.exists():
+                return
+            if time.monotonic() >= deadline:
+                for row in waiting:
+                    poster.fail(
+                        row,
+                        row.failure_reason_type or "unexpected_failure",
+                        row.failure_reason or "The entry could not be exported in time.",
+                        FailureMode.EXCEEDED,
+                        detail=row.error_detail,
+                    )
+                return
+            pause = (next_due - timezone.now()).total_seconds() if next_due else 0
+            if pause > 0:
+                time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+            heartbeat(self.job, self.worker)
+            for row in waiting.filter(next_attempt_at__lte=timezone.now()):
+                poster.process(row)
+            report_results(self.pleo, self.job, all_remaining=False)
+
+    def finish(self) -> None:
+        self.job.recount()
+        event = (
+            JobStatus.COMPLETED if self.job.items_failed == 0 else JobStatus.COMPLETED_WITH_ERRORS
+        )
+        self.pleo.complete_job(
+            str(self.job.pleo_id), with_errors=event == JobStatus.COMPLETED_WITH_ERRORS
+        )
+        now = timezone.now()
+        ExportJob.objects.filter(pk=self.job.pk).update(
+            status=event, completed_at=now, final_event_sent_at=now
+        )
+        self.activity(
+            "sync.job.finished",
+            before={"status": "in_progress"},
+            after={"status": str(event)},
+            successful=self.job.items_successful,
+            failed=self.job.items_failed,
+        )
+        self.job.status = event
+
+    def fail_job(self, reason_type: str, reason: str) -> None:
+        """End the job with a `failed` event; nothing was posted for it."""
+        self.pleo.fail_job(str(self.job.pleo_id), reason_type=reason_type, reason=reason)
+        now = timezone.now()
+        with transaction.atomic():
+            ExportJob.objects.filter(pk=self.job.pk).update(
+                status=JobStatus.FAILED,
+                failure_reason=reason,
+                failure_reason_type=reason_type,
+                completed_at=now,
+                final_event_sent_at=now,
+            )
+            self.job.items.filter(status__in=[ItemStatus.PENDING, ItemStatus.IN_PROGRESS]).update(
+                status=ItemStatus.ABANDONED
+            )
+        self.job.status = JobStatus.FAILED
+        self.job.recount()
+        self.activity(
+            "sync.job.failed", after={"status": "failed"}, reason_type=reason_type, reason=reason
+        )
+
+    def activity(self, action: str, **data) -> None:
+        log_activity(
+            action,
+            actor_label=f"worker {self.worker}",
+            company_id=self.job.company_id,
+            obj=self.job,
+            **data,
+        )
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

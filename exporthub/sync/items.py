@@ -1,0 +1,185 @@
+"""Posting one export item into the ERP, exactly once, and recording the outcome on its row.
+
+Exactly once: before every create the connector is asked whether the entry is already in the
+ERP (`find`, by Pleo id). The row is marked in flight and saved *before* the ERP write, and the
+outcome is saved right after it, so a crash anywhere leaves either nothing posted, or a posting
+that the next run finds instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import traceback
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from exporthub.connectors.base import Connector, ExternalRef, JournalEntry
+from exporthub.connectors.errors import ConnectorError, RetryableError
+from exporthub.pleo.errors import PleoPayloadError
+from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
+from exporthub.sync.mapping import MappingTable
+from exporthub.sync.models import ExportItem, FailureMode, ItemStatus
+from exporthub.sync.posting import UnpostableItem, build_journal_entry
+
+log = logging.getLogger(__name__)
+
+
+def posting_as_json(entry: JournalEntry) -> dict:
+    """The journal entry as stored on the item and shown to accountants (no receipt bytes)."""
+
+    def plain(value):
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, dict):
+            return {key: plain(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(item) for item in value]
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value
+
+    data = dataclasses.asdict(entry.replace(receipts=()))
+    data["receipts"] = [receipt.name for receipt in entry.receipts]
+    return plain(data)
+
+
+class ItemPoster:
+    """Turns rows + Pleo payloads into ERP postings for one job run."""
+
+    def __init__(
+        self,
+        erp: Connector,
+        mappings: MappingTable,
+        *,
+        fallback_to_pleo_codes: bool,
+        fetch_file=None,
+    ):
+        self.erp = erp
+        self.mappings = mappings
+        self.fallback_to_pleo_codes = fallback_to_pleo_codes
+        self.fetch_file = fetch_file
+        self.max_attempts = settings.SYNC_MAX_ATTEMPTS
+
+    def process(self, row: ExportItem) -> None:
+        """Post the row's payload (already stored on it) unless it is finished or not yet due."""
+        if row.status in (ItemStatus.SUCCESSFUL, ItemStatus.FAILED, ItemStatus.ABANDONED):
+            return
+        if not row.is_due():
+            return
+        try:
+            item = PleoExportItem.from_json(row.payload, where=f"job {row.job.pleo_id}")
+        except PleoPayloadError as error:
+            self.fail(
+                row,
+                "validation_failure",
+                f"Pleo sent a malformed export item: {error}",
+                FailureMode.PERMANENT,
+            )
+            return
+        try:
+            entry = build_journal_entry(
+                item,
+                self.mappings,
+                fallback_to_pleo_codes=self.fallback_to_pleo_codes,
+                fetch_file=self.fetch_file,
+            )
+        except UnpostableItem as problem:
+            self.fail(row, problem.reason_type, str(problem), FailureMode.CONFIG)
+            return
+        row.posting = posting_as_json(entry)
+        problems = self.erp.validate(entry)
+        if problems:
+            first = problems[0]
+            self.fail(
+                row,
+                first.reason_type,
+                " ".join(str(p) for p in problems),
+                first.failure_mode,
+                detail=first.detail,
+            )
+            return
+        self.post(row, entry)
+
+    def post(self, row: ExportItem, entry: JournalEntry) -> None:
+        try:
+            ref = self.erp.find(entry.pleo_id)
+            if ref is None:
+                row.in_flight_since = timezone.now()
+                row.attempts += 1
+                row.save(update_fields=["in_flight_since", "attempts", "posting", "payload"])
+                ref = self.erp.post(entry)
+        except RetryableError as error:
+            self.retry_later(row, error)
+        except ConnectorError as error:
+            self.fail(
+                row, error.reason_type, error.message, error.failure_mode, detail=error.detail
+            )
+        except Exception as error:  # a bug or an unknown ERP answer: record it, keep going
+            log.exception("Unexpected error posting item %s", row.accounting_entry_id)
+            self.fail(
+                row,
+                "unexpected_failure",
+                f"An unexpected error stopped this entry: {type(error).__name__}. "
+                "The operator can see the details.",
+                FailureMode.INTERNAL,
+                detail=traceback.format_exc(),
+            )
+        else:
+            self.succeed(row, ref)
+
+    def retry_later(self, row: ExportItem, error: RetryableError) -> None:
+        if row.attempts >= self.max_attempts:
+            self.fail(
+                row,
+                error.reason_type,
+                f"{error.message} (gave up after {row.attempts} attempts)",
+                FailureMode.EXCEEDED,
+                detail=error.detail,
+            )
+            return
+        delay = min(
+            self.erp.retry_delay(row.attempts),
+            timedelta(seconds=settings.SYNC_RETRY_MAX_DELAY_SECONDS),
+        )
+        row.next_attempt_at = timezone.now() + delay
+        row.in_flight_since = None
+        row.failure_reason = error.message
+        row.failure_reason_type = error.reason_type
+        row.error_detail = error.detail
+        row.save(
+            update_fields=[
+                "next_attempt_at",
+                "in_flight_since",
+                "failure_reason",
+                "failure_reason_type",
+                "error_detail",
+                "posting",
+                "payload",
+            ]
+        )
+
+    def succeed(self, row: ExportItem, ref: ExternalRef) -> None:
+        row.status = ItemStatus.SUCCESSFUL
+        row.external_id = ref.id
+        row.external_url = ref.url
+        row.exported_at = timezone.now()
+        row.in_flight_since = row.next_attempt_at = None
+        row.failure_reason = row.failure_reason_type = row.failure_mode = row.error_detail = ""
+        row.reported_at = None
+        row.save()
+
+    def fail(
+        self, row: ExportItem, reason_type: str, reason: str, mode: str, *, detail: str = ""
+    ) -> None:
+        row.status = ItemStatus.FAILED
+        row.failure_reason = reason
+        row.failure_reason_type = reason_type
+        row.failure_mode = mode
+        row.error_detail = detail
+        row.in_flight_since = row.next_attempt_at = None
+        row.reported_at = None
+        row.save()

@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Integration(models.Model):
+    """One Pleo company wired to one ERP connection: the unit the engine processes."""
+
+    name = models.CharField(max_length=200)
+    pleo_connection = models.OneToOneField(
+        "pleo.PleoConnection", on_delete=models.PROTECT, related_name="integration"
+    )
+    erp_connection = models.ForeignKey(
+        "connectors.ConnectorConfig", on_delete=models.PROTECT, related_name="integrations"
+    )
+    erp_company = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The ERP company this Pleo company must post into; checked before every job.",
+    )
+    fallback_to_pleo_codes = models.BooleanField(
+        default=True,
+        help_text=(
+            "When no mapping matches, use Pleo's own code (account number, tax code, tag code, "
+            "vendor code) as the ERP's; the ERP's master data then decides whether it exists."
+        ),
+    )
+    enabled = models.BooleanField(default=True)
+    poll_interval_seconds = models.PositiveIntegerField(default=60)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_poll_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    COMPLETED_WITH_ERRORS = "completed_with_errors"
+    FAILED = "failed"
+
+
+FINISHED_JOB_STATUSES = (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS, JobStatus.FAILED)
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def unfinished(self):
+        return self.filter(status__in=[JobStatus.PENDING, JobStatus.IN_PROGRESS])
+
+
+class ExportJob(models.Model):
+    """Our mirror of a Pleo export job, plus who is processing it."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.PROTECT, related_name="jobs")
+    pleo_id = models.UUIDField()
+    company_id = models.UUIDField()
+    status = models.CharField(max_length=40, default=JobStatus.PENDING)
+    is_interactive = models.BooleanField(default=True)
+    vendor_based_bookkeeping = models.BooleanField(default=False)
+    number_of_items = models.PositiveIntegerField(default=0)
+    created_by = models.UUIDField(null=True, blank=True)
+    pleo_created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_updated_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    failure_reason_type = models.CharField(max_length=80, blank=True)
+    started_by_hub = models.BooleanField(
+        default=False,
+        help_text="We sent `started`; on a restart we resume without sending it again.",
+    )
+    final_event_sent_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    items_pending = models.PositiveIntegerField(default=0)
+    items_successful = models.PositiveIntegerField(default=0)
+    items_failed = models.PositiveIntegerField(default=0)
+    items_abandoned = models.PositiveIntegerField(default=0)
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pleo_created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "pleo_id"], name="unique_job_per_integration"
+            )
+        ]
+        indexes = [models.Index(fields=["integration", "status", "pleo_created_at"])]
+
+    def __str__(self) -> str:
+        return f"Export job {self.pleo_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_JOB_STATUSES
+
+    def recount(self) -> None:
+        """Refresh the item counts from the items themselves."""
+        counts = dict(
+            self.items.values_list("status")
+            .annotate(n=models.Count("id"))
+            .values_list("status", "n")
+        )
+        self.items_pending = counts.get("pending", 0) + counts.get("in_progress", 0)
+        self.items_successful = counts.get("successful", 0)
+        self.items_failed = counts.get("failed", 0)
+        self.items_abandoned = counts.get("abandoned", 0)
+        self.save(
+            update_fields=["items_pending", "items_successful", "items_failed", "items_abandoned"]
+        )
+
+
+class PayloadEncoder(DjangoJSONEncoder):
+    """Keeps Pleo's numbers numbers: the client decodes JSON numbers as Decimal."""
+
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        return super().default(o)
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    SUCCESSFUL = "successful"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+
+
+class FailureMode(models.TextChoices):
+    """How an item failed, which decides whether a retry can help (after pretix's sync queue)."""
+
+    CONFIG = "config", "Configuration (fix a mapping or connection, then retry)"
+    PERMANENT = "permanent", "Rejected (the entry itself must change)"
+    EXCEEDED = "exceeded", "Retries exhausted"
+    INTERNAL = "internal", "Unexpected error"
+    TIMEOUT = "timeout", "Timed out"
+
+
+class ExportItemQuerySet(models.QuerySet):
+    def unreported(self):
+        """Items with a final result that Pleo has not been told yet."""
+        return self.filter(
+            status__in=[ItemStatus.SUCCESSFUL, ItemStatus.FAILED], reported_at__isnull=True
+        )
+
+
+class ExportItem(models.Model):
+    """One accounting entry of an export job: what Pleo sent, what we posted, and the outcome."""
+
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="items")
+    accounting_entry_id = models.UUIDField()
+    status = models.CharField(max_length=20, choices=ItemStatus.choices, default=ItemStatus.PENDING)
+    payload = models.JSONField(
+        null=True, blank=True, encoder=PayloadEncoder, help_text="The export item as Pleo sent it."
+    )
+    posting = models.JSONField(null=True, blank=True, help_text="The entry as sent to the ERP.")
+    external_id = models.CharField(max_length=255, blank=True)
+    external_url = models.URLField(max_length=2000, blank=True)
+    exported_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+    failure_reason_type = models.CharField(max_length=80, blank=True)
+    failure_mode = models.CharField(max_length=20, choices=FailureMode.choices, blank=True)
+    error_detail = models.TextField(blank=True, help_text="The full error, for operators.")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    in_flight_since = models.DateTimeField(null=True, blank=True)
+    reported_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Pleo accepted this item's current status."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ExportItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "accounting_entry_id"], name="unique_item_per_job"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["job", "status"]),
+            models.Index(fields=["accounting_entry_id"]),
+            models.Index(
+                fields=["job", "id"],
+                name="item_unreported",
+                condition=Q(status__in=["successful", "failed"], reported_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Item {self.accounting_entry_id} ({self.status})"
+
+    def is_due(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.next_attempt_at is None or self.next_attempt_at <= now
+
+
+class Mapping(models.Model):
+    """How one Pleo value (account, tax code, tag, contra account, vendor) lands in the ERP."""
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        TAX_CODE = "tax_code", "Tax code"
+        TAG = "tag", "Tag / dimension"
+        CONTRA_ACCOUNT = "contra_account", "Contra account"
+        VENDOR = "vendor", "Vendor / supplier"
+
+    DEFAULT_KEY = "*"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="mappings")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    pleo_key = models.CharField(
+        max_length=255,
+        help_text="Pleo account code, tax code, GROUP:TAG, currency, or vendor code; * = default.",
+    )
+    pleo_label = models.CharField(max_length=255, blank=True)
+    erp_key = models.CharField(max_length=255)
+    erp_label = models.CharField(max_length=255, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "pleo_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "kind", "pleo_key"], name="unique_mapping_per_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.pleo_key} → {self.erp_key}"
+
+    @property
+    def is_default(self) -> bool:
+        return self.pleo_key == self.DEFAULT_KEY

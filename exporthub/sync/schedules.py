@@ -1,0 +1,22 @@
+"""The recurring tasks, declared in code and upserted by name (`manage.py sync_schedules`)."""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+from django_q.models import Schedule
+
+SCHEDULES = {
+    "exporthub: poll Pleo for export jobs": {
+        "func": "exporthub.sync.tasks.poll_all",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 1,
+    },
+}
+
+
+def ensure_schedules() -> list[str]:
+    """Create or update every declared schedule; returns their names."""
+    for name, fields in SCHEDULES.items():
+        import_string(fields["func"])  # fail loudly on a path that does not import
+        Schedule.objects.update_or_create(name=name, defaults={"repeats": -1, **fields})
+    return list(SCHEDULES)

@@ -1,0 +1,62 @@
+"""Reporting item results to Pleo, at most 100 items per call, as results come in."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from exporthub.core.activity import log_activity
+from exporthub.pleo.client import PleoClient
+from exporthub.pleo.schemas.jobs import ItemUpdate
+from exporthub.sync.models import ExportItem, ExportJob, ItemStatus
+
+log = logging.getLogger(__name__)
+BATCH = 100
+
+
+def item_update(item: ExportItem) -> ItemUpdate:
+    """What Pleo should be told about one finished item."""
+    entry_id = str(item.accounting_entry_id)
+    if item.status == ItemStatus.SUCCESSFUL:
+        return ItemUpdate.successful(
+            entry_id,
+            exported_at=item.exported_at or timezone.now(),
+            external_id=item.external_id,
+            external_url=item.external_url or None,
+        )
+    return ItemUpdate.failed(
+        entry_id,
+        reason=item.failure_reason[:2000] or "Export failed.",
+        reason_type=item.failure_reason_type or "unexpected_failure",
+    )
+
+
+def report_results(pleo: PleoClient, job: ExportJob, *, all_remaining: bool) -> int:
+    """Send unreported results in batches of 100; with `all_remaining`, also a last short batch.
+
+    Returns how many items Pleo accepted. Items Pleo rejects individually are logged and marked
+    reported too (retrying the same update cannot succeed), so the job can still close.
+    """
+    sent = 0
+    while True:
+        batch = list(job.items.unreported().order_by("id")[:BATCH])
+        if not batch or (len(batch) < BATCH and not all_remaining):
+            return sent
+        result = pleo.update_job_items(str(job.pleo_id), [item_update(item) for item in batch])
+        rejected = {str(error.accounting_entry_id): error for error in result.errors}
+        for error in rejected.values():
+            log.warning("Pleo rejected the result of item %s: %s", error.accounting_entry_id, error)
+            log_activity(
+                "sync.item.report_rejected",
+                actor_label="engine",
+                company_id=job.company_id,
+                obj=job,
+                entry=error.accounting_entry_id,
+                error_type=str(error.type),
+                message=error.message,
+            )
+        ExportItem.objects.filter(pk__in=[item.pk for item in batch]).update(
+            reported_at=timezone.now()
+        )
+        sent += len(batch) - len(rejected)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import pytest
+
+from exporthub.connectors.models import ConnectorConfig
+from exporthub.pleo.models import PleoConnection
+from exporthub.sandbox import services as sandbox
+from exporthub.sync import wiring
+from exporthub.sync.models import Integration, Mapping
+
+# The seeded sandbox company's chart (exporthub/sandbox/master_data.py) as Beancount accounts.
+LEDGER_ACCOUNTS = {
+    "Expenses:Meals": "6000",
+    "Expenses:Travel": "6010",
+    "Expenses:Software": "6020",
+    "Expenses:Office": "6030",
+    "Expenses:Mileage": "6040",
+    "Expenses:PerDiem": "6050",
+    "Expenses:Marketing": "6060",
+    "Expenses:Consulting": "6070",
+    "Expenses:BankFees": "6080",
+    "Assets:VAT:Input": "6900",
+    "Assets:VAT:ReverseChargeInput": "6910",
+    "Liabilities:VAT:ReverseChargeOutput": "6920",
+    "Assets:Pleo:DKK": "5820",
+    "Liabilities:Employees": "2820",
+    "Liabilities:Suppliers": "2400",
+}
+MAPPINGS = [
+    (Mapping.Kind.ACCOUNT, "vat:in", "6900"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2400"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "*", "2820"),
+]
+
+
+@pytest.fixture(autouse=True)
+def pleo_in_process(sandbox_transport, monkeypatch):
+    """The engine reaches the sandbox in-process, with every exchange checked against the spec."""
+    monkeypatch.setattr(wiring, "pleo_transport", sandbox_transport)
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(settings):
+    settings.SYNC_RETRY_MAX_DELAY_SECONDS = 0
+    settings.SYNC_RETRY_WINDOW_SECONDS = 2
+    settings.SYNC_MAX_ATTEMPTS = 3
+
+
+@pytest.fixture
+def company(db):
+    company, api_key = sandbox.create_company(name="Nordlys Design ApS", currency="DKK")
+    sandbox.seed_company(company, entries=40, seed=7)
+    company.test_api_key = api_key
+    return company
+
+
+@pytest.fixture
+def pleo_connection(company, sandbox_base_url):
+    return PleoConnection.objects.create(
+        name="Nordlys",
+        company_id=company.uuid,
+        base_url=sandbox_base_url,
+        auth_method=PleoConnection.AuthMethod.API_KEY,
+        api_key=company.test_api_key,
+    )
+
+
+@pytest.fixture
+def ledger_path(tmp_path):
+    return tmp_path / "books" / "main.beancount"
+
+
+@pytest.fixture
+def beancount(ledger_path):
+    ledger_path.parent.mkdir()
+    return ConnectorConfig.objects.create(
+        name="Books",
+        kind="beancount",
+        settings={
+            "ledger_path": str(ledger_path),
+            "currency": "DKK",
+            "open_accounts": LEDGER_ACCOUNTS,
+        },
+    )
+
+
+@pytest.fixture
+def integration(pleo_connection, beancount):
+    integration = Integration.objects.create(
+        name="Nordlys → Books", pleo_connection=pleo_connection, erp_connection=beancount
+    )
+    for kind, pleo_key, erp_key in MAPPINGS:
+        integration.mappings.create(kind=kind, pleo_key=pleo_key, erp_key=erp_key)
+    return integration
