@@ -80,3 +80,16 @@ def test_it_still_checks_timestamps_after_dropping_the_specs_date_layout_pattern
     client = client_for(fake_pleo(200, {"data": {**JOB, "createdAt": "yesterday"}}), contract)
     with pytest.raises(ContractViolation, match="createdAt|yesterday"):
         client.get(f"/v3/export-jobs/{JOB['id']}")
+
+
+def test_it_accepts_an_api_key_on_the_tax_code_api_too():
+    contract = Contract(base_path="/api")
+    request = httpx.Request(
+        "POST",
+        "http://pleo.test/api/v0/tax-codes:search",
+        params={"company_id": JOB["companyId"]},
+        content=b"{}",
+        headers={**AUTH, "content-type": "application/json;charset=UTF-8"},
+    )
+    contract.validate_request(request)
+    assert contract.violations == []
