@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import httpx
 import pytest
+from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
+from tests.connectors.tryton_server import start_server
 from tests.contract import Contract, ContractCheckingTransport
 
 SANDBOX_BASE_PATH = "/sandbox/pleo"
@@ -59,3 +64,19 @@ def sandbox_transport(contract, db):
 def sandbox_http(sandbox_transport, sandbox_base_url):
     with httpx.Client(base_url=sandbox_base_url, transport=sandbox_transport) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def tryton_server():
+    """trytond on a free loopback port, on the test run's kind of database (see tryton_server)."""
+    server = start_server(settings.DATABASES["default"], Path(settings.DATA_DIR))
+    yield server
+    server.stop()
+    shutil.rmtree(server.work_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def tryton_database(tryton_server):
+    name = tryton_server.clone()
+    yield name
+    tryton_server.drop(name)

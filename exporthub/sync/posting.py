@@ -84,6 +84,9 @@ class _Builder:
     def line_account(self, number: int, line: ExportItemLine) -> str:
         account = line.account
         if account is None:
+            default = self.mappings.resolve(Kind.ACCOUNT)  # e.g. a suspense account
+            if default:
+                return default
             self.problems.append(
                 PostingProblem(
                     "account_unknown",

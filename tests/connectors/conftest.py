@@ -6,19 +6,16 @@ so the contract tests in test_contract.py run against every connector.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from exporthub.connectors.base import Connector
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import CONNECTORS, build_connector
 from tests.connectors.entries import Chart
-from tests.connectors.tryton_server import TrytonServer, start_server
+from tests.connectors.tryton_server import TrytonServer
 
 BEANCOUNT_CHART = Chart(
     expense="6840",  # Expenses:Meals, found by its `code:` metadata
@@ -73,22 +70,6 @@ TRYTON_CHART = Chart(
     tax_code="VAT25",
     dimension=("DEPT", "SALES"),  # analytic account SALES under root DEPT
 )
-
-
-@pytest.fixture(scope="session")
-def tryton_server():
-    """trytond on a free loopback port, on the test run's kind of database (see tryton_server)."""
-    server = start_server(settings.DATABASES["default"], Path(settings.DATA_DIR))
-    yield server
-    server.stop()
-    shutil.rmtree(server.work_dir, ignore_errors=True)
-
-
-@pytest.fixture
-def tryton_database(tryton_server):
-    name = tryton_server.clone()
-    yield name
-    tryton_server.drop(name)
 
 
 def tryton_config(server: TrytonServer, database: str, **settings) -> ConnectorConfig:
