@@ -21,10 +21,15 @@ class MappingTable:
     def for_integration(cls, integration: Integration) -> MappingTable:
         return cls(integration.mappings.all())
 
-    def resolve(self, kind: str, *keys: str | None) -> str | None:
+    def find(self, kind: str, *keys: str | None) -> str | None:
+        """The ERP key mapped to the first of `keys` that has a mapping; no default."""
         for key in keys:
             if key:
                 found = self._table.get((kind, str(key).casefold()))
                 if found:
                     return found
-        return self._table.get((kind, Mapping.DEFAULT_KEY))
+        return None
+
+    def resolve(self, kind: str, *keys: str | None) -> str | None:
+        """Like `find`, falling back to the kind's default mapping (`*`)."""
+        return self.find(kind, *keys) or self._table.get((kind, Mapping.DEFAULT_KEY))

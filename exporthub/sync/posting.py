@@ -118,14 +118,23 @@ class _Builder:
         return found
 
     def vat_account(self, code: str | None, direction: str, tax_label: str) -> str:
-        return self.resolve(
-            Kind.ACCOUNT,
-            (code, f"vat:{direction}"),
-            code,
-            f"Tax {tax_label} has no {direction} VAT account; map Pleo account "
-            f"{code or f'vat:{direction}'} to an ERP account.",
-            "missing_configuration",
+        """The tax's own VAT account (mapped, else Pleo's code), else the `vat:in`/`vat:out` one."""
+        found = self.mappings.find(Kind.ACCOUNT, code)
+        if found:
+            return found
+        if code and self.fallback:
+            return code
+        found = self.mappings.find(Kind.ACCOUNT, f"vat:{direction}")
+        if found:
+            return found
+        self.problems.append(
+            PostingProblem(
+                "missing_configuration",
+                f"Tax {tax_label} has no {direction}put VAT account; map Pleo account "
+                f"{code or f'vat:{direction}'} to an ERP account.",
+            )
         )
+        return ""
 
     def lines_for(self, number: int, line: ExportItemLine) -> list[JournalLine]:
         account = self.line_account(number, line)
@@ -172,7 +181,7 @@ class _Builder:
             self.problems.append(
                 PostingProblem(
                     "validation_failure",
-                    f"Line {number}: Pleo sent tax type {tax.type!r}, "
+                    f"Line {number}: Pleo sent tax type {str(tax.type)!r}, "
                     "which exporthub does not know how to book yet.",
                 )
             )
