@@ -53,3 +53,37 @@ class ConnectorConfig(models.Model):
         """Names of the connector's secret fields that have a value (for "••• set" displays)."""
         fields = get_connector_class(self.kind).secret_fields
         return [name for name in fields if self.secret(name)]
+
+
+class MasterDataRecord(models.Model):
+    """One account, tax, dimension value, party or period as the ERP last reported it.
+
+    A cache refreshed from the connector (`connectors.master_data.refresh_master_data`). A record
+    the ERP stopped reporting is kept with `active=False`, so mappings to it can be flagged as
+    archived rather than silently breaking.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", "Account"
+        TAX = "tax", "Tax"
+        DIMENSION = "dimension", "Dimension value"
+        PARTY = "party", "Party"
+        PERIOD = "period", "Open period"
+
+    config = models.ForeignKey(
+        ConnectorConfig, on_delete=models.CASCADE, related_name="master_data"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    code = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, blank=True)
+    active = models.BooleanField(default=True)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["kind", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["config", "kind", "code"], name="unique_master_record")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code} {self.name}".strip()
