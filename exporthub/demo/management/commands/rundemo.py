@@ -12,8 +12,10 @@ import httpx
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django_q.tasks import async_task
 
 from exporthub.demo.services import DEMO_USERNAME, seed_demo
+from exporthub.sync.schedules import ensure_schedules
 
 
 class Command(BaseCommand):
@@ -36,26 +38,33 @@ class Command(BaseCommand):
                 "The demo needs the Pleo sandbox: set EXPORTHUB_SANDBOX_ENABLED=True."
             )
 
+        base_url = f"http://{host}:{port}"
+        # The sandbox announces new jobs to the hub's webhook, as Pleo would.
+        os.environ.setdefault("EXPORTHUB_SANDBOX_WEBHOOK_URL", f"{base_url}/webhooks/pleo/")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        state = seed_demo(password=password)
+        ensure_schedules()
+        state = seed_demo(password=password, base_url=base_url)
         if state.created:
             self.stdout.write(
                 f"Seeded the sandbox company {state.company_id} with a pending export job."
             )
-
-        base_url = f"http://{host}:{port}"
+        # Stop both children on SIGTERM as on Ctrl-C, so none is left running.
+        signal.signal(signal.SIGTERM, _interrupt)
         processes = [
             self._spawn("runserver", f"{host}:{port}", "--noreload"),
             self._spawn("qcluster"),
         ]
         try:
             self._wait_until_up(f"{base_url}/accounts/login/", processes)
+            # Look for waiting jobs now rather than at the next minute's poll.
+            async_task("exporthub.sync.tasks.poll_all")
             self.stdout.write(
                 self.style.SUCCESS(
                     f"\nexporthub is running at {base_url}/\n"
                     f"  sign in as: {DEMO_USERNAME} / {password}\n"
                     f"  Pleo sandbox: {base_url}/sandbox/\n"
+                    f"  Beancount ledger: {state.ledger_path}\n"
                     "Press Ctrl-C to stop the web server and the worker.\n"
                 )
             )
@@ -98,3 +107,7 @@ class Command(BaseCommand):
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
