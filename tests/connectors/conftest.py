@@ -14,8 +14,8 @@ import pytest
 from exporthub.connectors.base import Connector
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import CONNECTORS, build_connector
+from exporthub.connectors.tryton.localserver import TrytonServer
 from tests.connectors.entries import Chart
-from tests.connectors.tryton_server import TrytonServer
 
 BEANCOUNT_CHART = Chart(
     expense="6840",  # Expenses:Meals, found by its `code:` metadata

@@ -16,9 +16,9 @@ from exporthub.connectors.base import (
     VendorUnknownError,
 )
 from exporthub.connectors.registry import build_connector
+from exporthub.connectors.tryton.localserver import free_port
 from tests.connectors.conftest import TRYTON_CHART, tryton_config
 from tests.connectors.entries import PDF, make_entry
-from tests.connectors.tryton_server import free_port
 
 MOVE_FIELDS = [
     "number",

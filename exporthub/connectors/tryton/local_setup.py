@@ -1,6 +1,6 @@
-"""Build a Tryton database ready for the connector tests (run as a script, never imported).
+"""Build a Tryton database ready for the tests and the demo (run as a script, never imported).
 
-Usage: python tryton_setup.py DBNAME OUTPUT.json, with TRYTOND_DATABASE__* set by the caller.
+Usage: python local_setup.py DBNAME OUTPUT.json, with TRYTOND_DATABASE__* set by the caller.
 The modules must already be activated (trytond-admin). Creates the company (EUR), the generic
 English chart, fiscal year 2026 with monthly periods, a 25 % purchase tax, two analytic roots
 (DEPT with SALES/OPS, PROJECT with APOLLO), a supplier party with code and a REST key for admin,

@@ -1,7 +1,7 @@
-"""A real trytond server for the connector tests: template database built once, cloned per test.
+"""A real trytond server on this machine (tests, demo, bench): template built once, then copied.
 
 The template (company, chart, fiscal year 2026, a 25 % tax, analytic roots, a REST key) is built
-by trytond-admin plus tryton_setup.py, under a name that includes a hash of the Tryton version,
+by trytond-admin plus local_setup.py, under a name that includes a hash of the Tryton version,
 the modules and the setup script, so it is reused across runs until one of those changes. It is
 only given its final name once complete, so an interrupted build is never mistaken for a template.
 
@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import httpx
 
 MODULES = ["account_invoice", "analytic_account"]
-SETUP_SCRIPT = Path(__file__).with_name("tryton_setup.py")
+SETUP_SCRIPT = Path(__file__).with_name("local_setup.py")
 BIN = Path(sys.executable).parent
 
 
