@@ -55,3 +55,23 @@ class ActivityEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("The activity log is append-only.")
+
+
+class CompanyAccess(models.Model):
+    """One Pleo company a user may see. Admins see every company without rows here."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="company_access"
+    )
+    company_id = models.UUIDField(help_text="The Pleo company's id.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user_id", "company_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company_id"], name="unique_company_access")
+        ]
+        verbose_name_plural = "company access"
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.company_id}"

@@ -246,3 +246,63 @@ class Mapping(models.Model):
     @property
     def is_default(self) -> bool:
         return self.pleo_key == self.DEFAULT_KEY
+
+
+class QueuedEntry(models.Model):
+    """One entry of Pleo's export queue, mirrored so the dashboard can filter and sort it fast.
+
+    Pleo stays the authority: `queue_mirror.refresh_export_queue` rewrites these rows from Pleo.
+    """
+
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="queued_entries"
+    )
+    company_id = models.UUIDField()
+    entry_id = models.UUIDField()
+    export_status = models.CharField(max_length=20)
+    family = models.CharField(max_length=40)
+    sub_family = models.CharField(max_length=40, blank=True)
+    review_status = models.CharField(max_length=40, blank=True)
+    performed_at = models.DateTimeField()
+    bookkeeping_date = models.DateTimeField(null=True, blank=True)
+    amount_minor = models.BigIntegerField(help_text="Total in the wallet currency, minor units.")
+    currency = models.CharField(max_length=3)
+    account_id = models.CharField(max_length=64, blank=True)
+    account_code = models.CharField(max_length=64, blank=True)
+    tax_code_id = models.CharField(max_length=64, blank=True)
+    tax_code = models.CharField(max_length=64, blank=True)
+    supplier = models.CharField(max_length=255, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    receipt_count = models.PositiveIntegerField(default=0)
+    problems = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Pre-flight problems, space separated: account tax_code period unbalanced.",
+    )
+    last_failure_reason_type = models.CharField(max_length=80, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "entry_id"], name="unique_queued_entry_per_integration"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["integration", "performed_at", "id"]),
+            models.Index(fields=["integration", "amount_minor"]),
+            models.Index(fields=["integration", "family", "performed_at"]),
+            models.Index(fields=["integration", "export_status", "performed_at"]),
+            models.Index(fields=["integration", "account_code"]),
+            models.Index(fields=["integration", "supplier"]),
+            models.Index(fields=["integration", "problems"]),
+            models.Index(fields=["company_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Queued entry {self.entry_id}"
+
+    @property
+    def problem_list(self) -> list[str]:
+        return self.problems.split()
