@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "exporthub.demo",
     "exporthub.connectors",
     "exporthub.sync",
+    "exporthub.dashboard",
 ]
 
 MIDDLEWARE = [

@@ -5,14 +5,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from exporthub.core import views as core_views
+from exporthub.dashboard.views.overview import overview
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", overview, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("", include("exporthub.sync.urls")),
+    path("", include("exporthub.dashboard.urls")),
 ]
 
 if settings.SANDBOX_ENABLED:

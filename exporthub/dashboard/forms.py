@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+import contextlib
+import uuid
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.validators import URLValidator
+from django.db.models import Q
+
+from exporthub.core.access import ROLES
+from exporthub.pleo.models import PleoConnection
+from exporthub.sync.models import Integration, Mapping
+
+PAGE_SIZES = (25, 50, 100)
+
+
+class ExternalReferenceForm(forms.Form):
+    external_id = forms.CharField(label="External id", max_length=255, strip=True)
+    external_url = forms.CharField(
+        label="External URL",
+        max_length=2000,
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="A link to the entry in the ERP (http or https).",
+    )
+
+
+class MarkExportedForm(ExternalReferenceForm):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why this entry was booked by hand (kept in the activity log).",
+    )
+
+
+QUEUE_SORTS = {
+    "date": "performed_at",
+    "-date": "-performed_at",
+    "amount": "amount_minor",
+    "-amount": "-amount_minor",
+    "supplier": "supplier",
+    "-supplier": "-supplier",
+    "account": "account_code",
+    "-account": "-account_code",
+}
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    family = forms.CharField(label="Type", required=False, max_length=40)
+    amount_min = forms.DecimalField(label="Amount from", required=False, decimal_places=2)
+    amount_max = forms.DecimalField(label="Amount to", required=False, decimal_places=2)
+    supplier = forms.CharField(label="Supplier", required=False, max_length=100)
+    account = forms.CharField(label="Account", required=False, max_length=64)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("QUEUED", "Queued"),
+            ("EXPORTING", "Exporting"),
+            ("failed", "Failed before"),
+        ],
+    )
+    receipt = forms.ChoiceField(
+        label="Receipt",
+        required=False,
+        choices=[("", "Any"), ("yes", "Present"), ("no", "Missing")],
+    )
+    problems = forms.ChoiceField(
+        label="Pre-flight",
+        required=False,
+        choices=[
+            ("", "Any"),
+            ("any", "Has problems"),
+            ("none", "Ready"),
+            ("account", "Account mapping missing"),
+            ("tax_code", "Tax code mapping missing"),
+            ("period", "Closed period"),
+            ("unbalanced", "Unbalanced"),
+        ],
+    )
+    sort = forms.ChoiceField(label="Sort", required=False, choices=[(k, k) for k in QUEUE_SORTS])
+    per_page = forms.TypedChoiceField(
+        label="Per page", required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES]
+    )
+
+    def filter(self, rows):
+        """Apply the valid filters to a QueuedEntry queryset (invalid ones are ignored)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("q"):
+            rows = rows.filter(_search(data["q"]))
+        if data.get("date_from"):
+            rows = rows.filter(performed_at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            rows = rows.filter(performed_at__date__lte=data["date_to"])
+        if data.get("family"):
+            rows = rows.filter(family=data["family"])
+        if data.get("amount_min") is not None:
+            rows = rows.filter(amount_minor__gte=int(data["amount_min"] * 100))
+        if data.get("amount_max") is not None:
+            rows = rows.filter(amount_minor__lte=int(data["amount_max"] * 100))
+        if data.get("supplier"):
+            rows = rows.filter(supplier__istartswith=data["supplier"])
+        if data.get("account"):
+            rows = rows.filter(account_code=data["account"])
+        status = data.get("status")
+        if status == "failed":
+            rows = rows.exclude(last_failure_reason_type="")
+        elif status:
+            rows = rows.filter(export_status=status)
+        if data.get("receipt") == "yes":
+            rows = rows.filter(receipt_count__gt=0)
+        elif data.get("receipt") == "no":
+            rows = rows.filter(receipt_count=0)
+        problems = data.get("problems")
+        if problems == "any":
+            rows = rows.exclude(problems="")
+        elif problems == "none":
+            rows = rows.filter(problems="")
+        elif problems:
+            rows = rows.filter(problems__contains=problems)
+        order = QUEUE_SORTS.get(data.get("sort") or "-date", "-performed_at")
+        return rows.order_by(order, "-id" if order.startswith("-") else "id")
+
+    @property
+    def page_size(self) -> int:
+        return (self.cleaned_data.get("per_page") if self.is_valid() else None) or PAGE_SIZES[0]
+
+
+def _search(text: str) -> Q:
+    text = text.strip()
+    found = Q(note__icontains=text) | Q(supplier__icontains=text) | Q(account_code=text)
+    with contextlib.suppress(ValueError):
+        found |= Q(entry_id=uuid.UUID(text))
+    return found
+
+
+class MappingForm(forms.ModelForm):
+    class Meta:
+        model = Mapping
+        fields = ["kind", "pleo_key", "pleo_label", "erp_key", "erp_label"]
+        labels = {
+            "pleo_key": "Pleo key",
+            "pleo_label": "Pleo label",
+            "erp_key": "ERP value",
+            "erp_label": "ERP label",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self["kind"].value() or Mapping.Kind.ACCOUNT
+        # Suggest the ERP's own records for the kind (a <datalist> on the page); works without JS.
+        self.fields["erp_key"].widget.attrs["list"] = f"erp-{kind}"
+
+
+class MappingImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file", help_text="Columns: kind, pleo_key, pleo_label, erp_key, erp_label."
+    )
+
+
+class PleoConnectionForm(forms.ModelForm):
+    api_key = forms.CharField(
+        label="API key",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored key.",
+    )
+    oauth_client_secret = forms.CharField(
+        label="OAuth client secret",
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the stored secret.",
+    )
+
+    class Meta:
+        model = PleoConnection
+        fields = [
+            "name",
+            "company_id",
+            "base_url",
+            "oauth_base_url",
+            "auth_method",
+            "oauth_client_id",
+            "oauth_scopes",
+        ]
+        labels = {
+            "company_id": "Pleo company id",
+            "base_url": "Base URL",
+            "oauth_base_url": "OAuth base URL",
+            "oauth_client_id": "OAuth client id",
+            "oauth_scopes": "OAuth scopes",
+        }
+
+    def clean(self):
+        data = super().clean()
+        method = data.get("auth_method")
+        has_key = data.get("api_key") or (self.instance.pk and self.instance.api_key)
+        if method == PleoConnection.AuthMethod.API_KEY and not has_key:
+            self.add_error("api_key", "An API key is needed for API key authentication.")
+        if method == PleoConnection.AuthMethod.OAUTH and not data.get("oauth_client_id"):
+            self.add_error("oauth_client_id", "OAuth needs the client id of your Pleo app.")
+        return data
+
+    def save(self, commit=True):
+        connection = super().save(commit=False)
+        for secret in ("api_key", "oauth_client_secret"):
+            if self.cleaned_data.get(secret):
+                setattr(connection, secret, self.cleaned_data[secret])
+        if (
+            connection.auth_method == PleoConnection.AuthMethod.OAUTH
+            and not connection.access_token
+        ):
+            connection.status = PleoConnection.Status.PENDING_AUTHORIZATION
+        if commit:
+            connection.save()
+        return connection
+
+
+class ErpConnectionForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100)
+
+
+class IntegrationForm(forms.ModelForm):
+    class Meta:
+        model = Integration
+        fields = [
+            "name",
+            "pleo_connection",
+            "erp_connection",
+            "erp_company",
+            "fallback_to_pleo_codes",
+            "enabled",
+            "poll_interval_seconds",
+        ]
+        labels = {
+            "pleo_connection": "Pleo connection",
+            "erp_connection": "ERP connection",
+            "erp_company": "ERP company",
+            "fallback_to_pleo_codes": "Fall back to Pleo codes",
+            "poll_interval_seconds": "Poll interval (seconds)",
+        }
+
+
+class UserAccessForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role", required=False, choices=[("", "No access"), *[(r, r.title()) for r in ROLES]]
+    )
+    companies = forms.MultipleChoiceField(
+        label="Companies", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, company_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["companies"].choices = list(company_choices)
+
+
+class NewUserForm(forms.ModelForm):
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, min_length=8)
+
+    class Meta:
+        model = get_user_model()
+        fields = ["username", "email"]
+        labels = {"username": "User name", "email": "Email"}
+
+
+class ActivityFilterForm(forms.Form):
+    action = forms.CharField(label="Action starts with", required=False, max_length=100)
+    actor = forms.CharField(label="Actor", required=False, max_length=150)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def filter(self, rows):
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("action"):
+            rows = rows.filter(action__startswith=data["action"])
+        if data.get("actor"):
+            rows = rows.filter(actor_label__icontains=data["actor"])
+        if data.get("date_from"):
+            rows = rows.filter(created_at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            rows = rows.filter(created_at__date__lte=data["date_to"])
+        return rows

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from exporthub.core.access import has_role
+from exporthub.core.money import from_minor_units
+
+register = template.Library()
+
+STATUS_CLASSES = {
+    "successful": "ok",
+    "completed": "ok",
+    "active": "ok",
+    "failed": "bad",
+    "completed_with_errors": "warn",
+    "abandoned": "warn",
+    "needs_reauthorization": "bad",
+    "pending_authorization": "warn",
+}
+
+
+@register.filter
+def money(minor, currency: str = "") -> str:
+    """Minor units as a readable amount: 123456, "DKK" → "1,234.56 DKK"."""
+    if minor in (None, ""):
+        return "—"
+    amount = from_minor_units(int(minor), currency) if currency else Decimal(minor) / 100
+    return f"{amount:,} {currency}".strip()
+
+
+@register.filter
+def status_class(status: str) -> str:
+    return STATUS_CLASSES.get(str(status), "")
+
+
+@register.filter
+def human(value) -> str:
+    return str(value or "").replace("_", " ")
+
+
+@register.simple_tag(takes_context=True)
+def can(context, role: str) -> bool:
+    return has_role(context["request"].user, role)
+
+
+@register.filter
+def percent(part, whole) -> int:
+    return round(100 * (part or 0) / whole) if whole else 0
+
+
+@register.filter
+def nonzero(value) -> str:
+    """An amount, or nothing when it is zero (debit/credit columns)."""
+    try:
+        return "" if Decimal(str(value)) == 0 else str(value)
+    except (ArithmeticError, ValueError):
+        return str(value)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from exporthub.core.access import ADMIN, role_required
+from exporthub.core.activity import log_activity
+from exporthub.dashboard.forms import IntegrationForm
+from exporthub.sync.models import Integration
+
+
+@role_required(ADMIN)
+def company_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    integration = get_object_or_404(Integration, pk=pk) if pk else None
+    form = IntegrationForm(request.POST or None, instance=integration)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        log_activity(
+            "dashboard.company.saved",
+            actor=request.user,
+            company_id=saved.pleo_connection.company_id,
+            obj=saved,
+            after={"name": saved.name},
+        )
+        messages.success(request, f"Company “{saved.name}” saved.")
+        return redirect("home")
+    context = {"form": form, "integration": integration}
+    return render(
+        request, "dashboard/settings/company_form.html", context, status=422 if form.errors else 200
+    )

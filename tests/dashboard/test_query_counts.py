@@ -1,0 +1,78 @@
+"""The number of queries per page does not grow with the number of rows."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from exporthub.sync.models import ExportItem, ExportJob, QueuedEntry
+
+
+def add_rows(integration, jobs: int, items_per_job: int, queued: int) -> None:
+    now = timezone.now()
+    company = integration.pleo_connection.company_id
+    made = ExportJob.objects.bulk_create(
+        ExportJob(
+            integration=integration,
+            pleo_id=uuid.uuid4(),
+            company_id=company,
+            status="completed_with_errors",
+            pleo_created_at=now,
+            number_of_items=items_per_job,
+        )
+        for _ in range(jobs)
+    )
+    ExportItem.objects.bulk_create(
+        ExportItem(
+            job=job,
+            accounting_entry_id=uuid.uuid4(),
+            status="failed" if n % 2 else "successful",
+            failure_reason_type="account_unknown" if n % 2 else "",
+            failure_reason=f"Pleo account {n % 5} (X) is not mapped" if n % 2 else "",
+            payload={"date": f"{now:%Y-%m-%d}", "amount": {"inWalletCurrency": {"value": 100}}},
+        )
+        for job in made
+        for n in range(items_per_job)
+    )
+    QueuedEntry.objects.bulk_create(
+        QueuedEntry(
+            integration=integration,
+            company_id=company,
+            entry_id=uuid.uuid4(),
+            export_status="QUEUED",
+            family="CARD_PURCHASE",
+            performed_at=now,
+            amount_minor=n,
+            currency="DKK",
+            problems="account" if n % 3 == 0 else "",
+            refreshed_at=now,
+        )
+        for n in range(queued)
+    )
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "name", ["home", "dashboard:job-list", "dashboard:failure-list", "dashboard:queue"]
+)
+def test_it_makes_as_many_queries_for_many_rows_as_for_few(
+    client, accountant, integration, name, django_assert_max_num_queries
+):
+    url = reverse(name, args=[integration.pk]) if name == "dashboard:queue" else reverse(name)
+    client.force_login(accountant)
+    add_rows(integration, jobs=3, items_per_job=4, queued=10)
+    few = queries_for(client, url)
+    add_rows(integration, jobs=60, items_per_job=20, queued=600)
+    with django_assert_max_num_queries(few):
+        assert client.get(url).status_code == 200
+    assert few <= 25
