@@ -12,18 +12,25 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# `make run EXPORTHUB_DEMO_ERP=tryton` posts the demo into a local Tryton server instead.
+RUN_STAMP := $(VENV)/.installed-run$(if $(filter tryton,$(EXPORTHUB_DEMO_ERP)),-tryton,)
+
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-run-tryton: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[tryton]'
 	touch $@ $(VENV)/.installed-run
 
-var/local.env: | $(BIN)/python $(VENV)/.installed-run
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-run $(VENV)/.installed-run-tryton
+
+var/local.env: | $(BIN)/python $(RUN_STAMP)
 	$(BIN)/python bin/write-local-env var/local.env
 
-run: $(VENV)/.installed-run var/local.env
+run: $(RUN_STAMP) var/local.env
 	set -a && . ./var/local.env && set +a && $(BIN)/python manage.py rundemo
 
 lint: $(VENV)/.installed-dev

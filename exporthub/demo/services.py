@@ -1,4 +1,4 @@
-"""The local demo: a sandbox company with a pending export job, wired to a Beancount ledger."""
+"""The local demo: a sandbox company with a pending export job, wired to Beancount or Tryton."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from exporthub.sandbox.models import Company
 from exporthub.sync.models import Integration, Mapping
 
 DEMO_COMPANY = "Nordlys Design ApS"
+TRYTON_DEMO_COMPANY = "Aurora Studio GmbH"
 DEMO_USERNAME = "demo"
 DEMO_ENTRIES = 120
 LEDGER = "demo/nordlys.beancount"
@@ -42,6 +43,22 @@ MAPPINGS = [
     (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2400", "Supplier invoices"),
     (Mapping.Kind.CONTRA_ACCOUNT, "*", "2820", "Owed to employees"),
 ]
+# The sandbox's chart onto Tryton's generic English chart (connectors/tryton/local_setup.py).
+# Entries with a reverse-charge or exempt tax code stay unmapped on purpose, to show failures.
+TRYTON_MAPPINGS = [
+    (Mapping.Kind.ACCOUNT, "*", "5.1.3", "Services"),
+    (Mapping.Kind.ACCOUNT, "vat:in", "6.3.6", "Input VAT"),
+    (Mapping.Kind.TAX_CODE, "I25", "VAT25", "VAT 25 %"),
+    (Mapping.Kind.TAX_CODE, "E25", "VAT25", "VAT 25 %"),
+    (Mapping.Kind.TAG, "DEPT:SALES", "SALES", "Sales"),
+    (Mapping.Kind.TAG, "DEPT:MKT", "SALES", "Sales"),
+    (Mapping.Kind.TAG, "DEPT:ENG", "OPS", "Operations"),
+    (Mapping.Kind.TAG, "PROJECT:P100", "APOLLO", "Apollo"),
+    (Mapping.Kind.TAG, "PROJECT:P200", "APOLLO", "Apollo"),
+    (Mapping.Kind.TAG, "PROJECT:P300", "APOLLO", "Apollo"),
+    (Mapping.Kind.VENDOR, "*", "SUP-1", "Known Supplier AS"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "*", "2.1.1", "Trade Payables"),
+]
 
 
 @dataclass(frozen=True)
@@ -51,11 +68,29 @@ class DemoState:
     created: bool
 
 
+@dataclass(frozen=True)
+class TrytonTarget:
+    """Where the demo's Tryton server listens (it moves to a new port on every start)."""
+
+    url: str
+    database: str
+    company_id: int
+    api_key: str
+
+
 @transaction.atomic
-def seed_demo(*, password: str, base_url: str, entries: int = DEMO_ENTRIES) -> DemoState:
+def seed_demo(
+    *,
+    password: str,
+    base_url: str,
+    entries: int = DEMO_ENTRIES,
+    tryton: TrytonTarget | None = None,
+) -> DemoState:
     """Create the demo login, the sandbox company with a pending job, and the hub's wiring.
 
-    Idempotent: a second run keeps the data and only updates the login and the Pleo URL.
+    With `tryton`, the company (in EUR, Tryton's demo currency) posts into Tryton; otherwise
+    into a Beancount ledger. Idempotent: a second run keeps the data and only updates the
+    login and the addresses of Pleo and Tryton.
     """
     user, _ = get_user_model().objects.get_or_create(
         username=DEMO_USERNAME, defaults={"is_staff": True, "is_superuser": True}
@@ -64,34 +99,61 @@ def seed_demo(*, password: str, base_url: str, entries: int = DEMO_ENTRIES) -> D
     user.save(update_fields=["password"])
     ledger_path = str(settings.DATA_DIR / LEDGER)
 
-    company = Company.objects.filter(name=DEMO_COMPANY).first()
+    name = DEMO_COMPANY if tryton is None else TRYTON_DEMO_COMPANY
+    company = Company.objects.filter(name=name).first()
     created = company is None
     if created:
-        company, api_key = sandbox.create_company(name=DEMO_COMPANY, currency="DKK")
+        currency = "DKK" if tryton is None else "EUR"
+        company, api_key = sandbox.create_company(name=name, currency=currency)
         sandbox.seed_company(company, entries=entries, seed=2026)
         sandbox.create_export_job(company)
-        _wire_hub(company, api_key, ledger_path)
+        pleo = PleoConnection.objects.create(
+            name=company.name,
+            company_id=company.uuid,
+            auth_method=PleoConnection.AuthMethod.API_KEY,
+            api_key=api_key,
+        )
+        if tryton is None:
+            _wire_beancount(pleo, ledger_path)
+        else:
+            _wire_tryton(pleo)
     PleoConnection.objects.filter(company_id=company.uuid).update(
         base_url=f"{base_url}/sandbox/pleo"
     )
+    if tryton is not None:
+        _point_at(tryton)
     return DemoState(company_id=str(company.uuid), ledger_path=ledger_path, created=created)
 
 
-def _wire_hub(company: Company, api_key: str, ledger_path: str) -> None:
-    (settings.DATA_DIR / LEDGER).parent.mkdir(parents=True, exist_ok=True)
-    pleo = PleoConnection.objects.create(
-        name=company.name,
-        company_id=company.uuid,
-        auth_method=PleoConnection.AuthMethod.API_KEY,
-        api_key=api_key,
+def _integrate(pleo: PleoConnection, erp: ConnectorConfig, mappings, **options) -> None:
+    integration = Integration.objects.create(
+        name=f"{pleo.name} → {erp.name}", pleo_connection=pleo, erp_connection=erp, **options
     )
+    for kind, pleo_key, erp_key, label in mappings:
+        integration.mappings.create(kind=kind, pleo_key=pleo_key, erp_key=erp_key, erp_label=label)
+
+
+def _wire_beancount(pleo: PleoConnection, ledger_path: str) -> None:
+    (settings.DATA_DIR / LEDGER).parent.mkdir(parents=True, exist_ok=True)
     books = ConnectorConfig.objects.create(
-        name="Nordlys books (Beancount)",
+        name="Beancount",
         kind="beancount",
         settings={"ledger_path": ledger_path, "currency": "DKK", "open_accounts": LEDGER_ACCOUNTS},
     )
-    integration = Integration.objects.create(
-        name=f"{company.name} → Beancount", pleo_connection=pleo, erp_connection=books
-    )
-    for kind, pleo_key, erp_key, label in MAPPINGS:
-        integration.mappings.create(kind=kind, pleo_key=pleo_key, erp_key=erp_key, erp_label=label)
+    _integrate(pleo, books, MAPPINGS)
+
+
+def _wire_tryton(pleo: PleoConnection) -> None:
+    tryton = ConnectorConfig.objects.create(name="Tryton", kind="tryton", settings={})
+    _integrate(pleo, tryton, TRYTON_MAPPINGS, fallback_to_pleo_codes=False)
+
+
+def _point_at(target: TrytonTarget) -> None:
+    config = ConnectorConfig.objects.get(name="Tryton", kind="tryton")
+    config.settings = {
+        "url": target.url,
+        "database": target.database,
+        "company_id": target.company_id,
+    }
+    config.set_secret("api_key", target.api_key)
+    config.save()

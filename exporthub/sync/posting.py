@@ -228,13 +228,17 @@ class _Builder:
                 registration_number=vendor.registration_number or "",
             )
         if supplier is not None and supplier.name:
-            code = self.mappings.resolve(Kind.VENDOR, supplier.code, supplier.name) or ""
+            # A merchant is not an ERP vendor: only an explicit mapping gives it a party code.
+            code = self.mappings.find(Kind.VENDOR, supplier.code, supplier.name) or ""
             return Party(
                 name=supplier.name,
                 code=code,
                 country=supplier.country or "",
                 tax_id=supplier.tax_identifier or "",
             )
+        if self.item.user is not None:
+            # Out-of-pocket, mileage and per diem: what is owed is owed to the spender.
+            return Party(name=self.item.user.name)
         return None
 
 

@@ -92,3 +92,22 @@ def test_the_demo_exports_its_pending_job_and_stops_on_ctrl_c(tmp_path):
         ["pgrep", "-f", f"runserver 127.0.0.1:{port}"], capture_output=True, text=True
     )
     assert leftovers.stdout == ""
+
+
+def test_the_tryton_demo_points_its_erp_connection_at_the_running_server(db, settings, tmp_path):
+    from exporthub.connectors.models import ConnectorConfig
+    from exporthub.demo.services import TrytonTarget
+
+    settings.DATA_DIR = tmp_path
+    first = TrytonTarget("http://127.0.0.1:40001", "books", 1, "key-one")
+    seed_demo(password="x", base_url="http://127.0.0.1:8000", entries=10, tryton=first)
+    again = TrytonTarget("http://127.0.0.1:40002", "books", 1, "key-two")
+    seed_demo(password="x", base_url="http://127.0.0.1:8000", entries=10, tryton=again)
+
+    tryton = ConnectorConfig.objects.get(kind="tryton")
+    assert tryton.settings == {"url": "http://127.0.0.1:40002", "database": "books",
+                               "company_id": 1}  # fmt: skip
+    assert tryton.secret("api_key") == "key-two"
+    integration = Integration.objects.get(erp_connection=tryton)
+    assert integration.pleo_connection.company_id is not None
+    assert not integration.fallback_to_pleo_codes

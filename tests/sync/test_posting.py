@@ -156,3 +156,12 @@ def test_it_carries_the_references_a_bookkeeper_needs():
     assert entry.party.name == "Café Nord"
     assert entry.text == "Team lunch"
     assert str(entry.date) == "2026-03-14"
+
+
+def test_it_names_the_spender_as_the_party_when_there_is_no_merchant():
+    spender = {"id": "0b7d4c1e-2f3a-4e5b-8c9d-1a2b3c4d5e6f", "name": "Bo Madsen", "code": "E002"}
+    item = export_item(line(5000), type="mileage", supplier=None, user=spender,
+                       contraAccount=None)  # fmt: skip
+    entry = build_journal_entry(item, table((Kind.CONTRA_ACCOUNT, "*", "2820")))
+    assert entry.party.name == "Bo Madsen"
+    assert entry.party.code == ""

@@ -136,6 +136,11 @@ class TrytonServer:
     def clone(self) -> str:
         """A fresh copy of the template under a new name, already loaded by the server."""
         name = f"t{os.getpid()}_{next(self._names)}"
+        self.copy_template(name)
+        self.warm(name)
+        return name
+
+    def copy_template(self, name: str) -> None:
         if self.backend == "postgresql":
             self._pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         else:
@@ -145,14 +150,15 @@ class TrytonServer:
                 source.backup(target)
             source.close()
             target.close()
-        # The server loads a database it was not started with on its first request.
+
+    def warm(self, name: str) -> None:
+        """The server loads a database it was not started with on its first request."""
         response = httpx.get(
             f"{self.url}/{name}/rest/model/company.company/{self.company_id}",
             headers={"Authorization": f"Bearer {self.api_key}"},
             timeout=60,
         )
         response.raise_for_status()
-        return name
 
     def drop(self, name: str) -> None:
         self._drop(name, self.work_dir)
@@ -274,4 +280,20 @@ def start_server(database_settings: dict, data_dir: Path) -> TrytonServer:
         server = TrytonServer("sqlite", run_dir, f"exporthub_tryton_{key}")
     server.ensure_template()
     server.start()
+    return server
+
+
+def start_lasting_server(folder: Path, database: str) -> TrytonServer:
+    """For the demo: trytond with one SQLite database under `folder` that survives restarts.
+
+    The database is copied from the template on the first start only, so what was posted into
+    it stays there from one run to the next.
+    """
+    server = TrytonServer("sqlite", folder / "databases", f"exporthub_tryton_{template_key()}")
+    server.work_dir.mkdir(parents=True, exist_ok=True)
+    server.ensure_template()
+    if not (server.work_dir / f"{database}.sqlite").exists():
+        server.copy_template(database)
+    server.start()
+    server.warm(database)
     return server

@@ -14,8 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django_q.tasks import async_task
 
-from exporthub.demo.services import DEMO_USERNAME, seed_demo
+from exporthub.demo.services import DEMO_USERNAME, TrytonTarget, seed_demo
 from exporthub.sync.schedules import ensure_schedules
+
+TRYTON_DATABASE = "books"
 
 
 class Command(BaseCommand):
@@ -26,8 +28,14 @@ class Command(BaseCommand):
             "--port", type=int, default=int(os.environ.get("EXPORTHUB_DEMO_PORT", 8000))
         )
         parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--erp",
+            choices=["beancount", "tryton"],
+            default=os.environ.get("EXPORTHUB_DEMO_ERP") or "beancount",
+            help="Where the demo company posts (default: beancount, or $EXPORTHUB_DEMO_ERP).",
+        )
 
-    def handle(self, *args, host: str, port: int, **options):
+    def handle(self, *args, host: str, port: int, erp: str, **options):
         password = os.environ.get("EXPORTHUB_DEMO_PASSWORD")
         if not password:
             raise CommandError(
@@ -44,11 +52,28 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         ensure_schedules()
-        state = seed_demo(password=password, base_url=base_url)
+        tryton = self._start_tryton() if erp == "tryton" else None
+        try:
+            self._run(host, port, password, tryton)
+        finally:
+            if tryton is not None:
+                tryton.stop()
+
+    def _run(self, host: str, port: int, password: str, tryton) -> None:
+        base_url = f"http://{host}:{port}"
+        target = None
+        if tryton is not None:
+            target = TrytonTarget(tryton.url, TRYTON_DATABASE, tryton.company_id, tryton.api_key)
+        state = seed_demo(password=password, base_url=base_url, tryton=target)
         if state.created:
             self.stdout.write(
                 f"Seeded the sandbox company {state.company_id} with a pending export job."
             )
+        books = (
+            f"Tryton: {tryton.url}/{TRYTON_DATABASE}/rest/model/account.move"
+            if tryton
+            else f"Beancount ledger: {state.ledger_path}"
+        )
         # Stop both children on SIGTERM as on Ctrl-C, so none is left running.
         signal.signal(signal.SIGTERM, _interrupt)
         processes = [
@@ -64,7 +89,7 @@ class Command(BaseCommand):
                     f"\nexporthub is running at {base_url}/\n"
                     f"  sign in as: {DEMO_USERNAME} / {password}\n"
                     f"  Pleo sandbox: {base_url}/sandbox/\n"
-                    f"  Beancount ledger: {state.ledger_path}\n"
+                    f"  {books}\n"
                     "Press Ctrl-C to stop the web server and the worker.\n"
                 )
             )
@@ -73,6 +98,19 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping…")
         finally:
             self._stop(processes)
+
+    def _start_tryton(self):
+        try:
+            from exporthub.connectors.tryton.localserver import BIN, start_lasting_server
+        except ImportError:
+            BIN = None
+        if BIN is None or not (BIN / "trytond").exists():
+            raise CommandError(
+                "Tryton is not installed here: run `make run EXPORTHUB_DEMO_ERP=tryton`, "
+                "which installs it."
+            )
+        self.stdout.write("Starting Tryton (the first start builds its database, about 30 s)…")
+        return start_lasting_server(settings.DATA_DIR / "demo" / "tryton", TRYTON_DATABASE)
 
     def _spawn(self, *command: str) -> subprocess.Popen:
         # Own process groups, so Ctrl-C reaches them through us and we stop them in order.
