@@ -245,6 +245,8 @@ class Connector:
     config_form: ClassVar[type[forms.Form] | None] = None
     secret_fields: ClassVar[tuple[str, ...]] = ()
     max_attempts: ClassVar[int] = 5
+    # True for systems that lock postings by accounting period (then `open_periods()` matters).
+    uses_periods: ClassVar[bool] = False
 
     def __init__(self, config: ConnectorConfig) -> None:
         self.config = config
@@ -293,6 +295,10 @@ class Connector:
     def open_periods(self) -> list[Period]:
         """Periods that accept postings (empty if the system has no period locking)."""
         return []
+
+    def company_name(self) -> str:
+        """The company this connection posts into, as the system names it ("" if it has none)."""
+        return ""
 
     def validate(self, entry: JournalEntry) -> list[ConnectorError]:
         """Everything wrong with `entry` for this system, as errors (not raised); [] if fine.

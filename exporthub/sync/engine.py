@@ -112,6 +112,11 @@ class JobRun:
                 "config": "invalid_configuration",
             }.get(error.failure_mode, "invalid_configuration")
             raise JobLevelProblem(reason_type, f"{self.erp.label}: {error.message}") from error
+        if self.erp.uses_periods and not self.erp.open_periods():
+            raise JobLevelProblem(
+                "invalid_configuration",
+                f"{self.erp.label} has no open accounting period; open one, then export again.",
+            )
         expected = self.integration.erp_company
         if expected:
             actual = self.erp.company_name()

@@ -120,3 +120,32 @@ def test_it_fails_items_tryton_cannot_take_with_the_right_reasons(tryton_integra
     )
     assert reasons[__import__("uuid").UUID(other_tax)] == "tax_code_unknown"
     assert reasons[__import__("uuid").UUID(tagged)] in {"tag_unknown", "tax_code_unknown"}
+
+
+def test_it_fails_the_job_when_the_erp_company_is_not_the_configured_one(
+    tryton_integration, euro_company
+):
+    tryton_integration.erp_company = "Some Other Company"
+    tryton_integration.save()
+    sandbox.create_export_job(euro_company, entry_ids=simple_card_purchases(euro_company, 2))
+
+    job = run(tryton_integration)
+
+    assert job.status == "failed"
+    assert job.failure_reason_type == "invalid_configuration"
+    assert "Some Other Company" in job.failure_reason
+    assert set(pleo_job(job).items.values_list("status", flat=True)) == {"abandoned"}
+
+
+def test_it_fails_the_job_when_every_accounting_period_is_closed(tryton_integration, euro_company):
+    with build_connector(tryton_integration.erp_connection) as tryton:
+        periods = tryton.client.search("account.period", [("state", "=", "open")], ["id"])
+        for period in periods:
+            tryton.client.button("account.period", period["id"], "close")
+    sandbox.create_export_job(euro_company, entry_ids=simple_card_purchases(euro_company, 2))
+
+    job = run(tryton_integration)
+
+    assert job.status == "failed"
+    assert job.failure_reason_type == "invalid_configuration"
+    assert "no open accounting period" in job.failure_reason

@@ -64,6 +64,7 @@ class TrytonConnector(Connector):
     label = "Tryton"
     config_form = TrytonForm
     secret_fields = ("api_key",)
+    uses_periods = True
 
     def __init__(self, config) -> None:
         super().__init__(config)
@@ -151,6 +152,9 @@ class TrytonConnector(Connector):
     def parties(self) -> list[Party]:
         rows = self.client.search("party.party", [], ["name", "code"], limit=1000)
         return [Party(row["name"], row["code"] or "", str(row["id"])) for row in rows]
+
+    def company_name(self) -> str:
+        return self._company["rec_name"]
 
     def open_periods(self) -> list[Period]:
         rows = self.client.search(
