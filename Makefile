@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/exporthub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint test-sqlite test-postgres services bench clean
+.PHONY: run test lint test-sqlite test-postgres services bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,16 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test-sqlite: $(VENV)/.installed-dev
+# --- Dashboard browser tests: Playwright drives Debian's Chromium (its own download cannot work here).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+# --- end dashboard browser tests
+
+test-sqlite: $(VENV)/.installed-dev chromium
 	@echo "== test pass 1: SQLite + django-q2 ORM broker"
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest
 
-test-postgres: $(VENV)/.installed-dev services
+test-postgres: $(VENV)/.installed-dev services chromium
 	@echo "== test pass 2: PostgreSQL + Redis"
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest
 
