@@ -29,3 +29,6 @@ STORAGES = {
 }
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 ALLOWED_HOSTS = ["*"]
+# Tests never collect static files; WhiteNoise serves nothing from disk here.
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -182,10 +182,10 @@ class TrytonServer:
             # (Only REST with application keys is used here, so session expiry does not matter.)
             "TRYTOND_SESSION__TIMEOUT": "0",
         }
-        log = open(self.work_dir / "trytond.log", "wb")  # noqa: SIM115 (lives as long as the server)
-        self.process = subprocess.Popen(
-            [str(BIN / "trytond")], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        with open(self.work_dir / "trytond.log", "ab") as log:
+            self.process = subprocess.Popen(
+                [str(BIN / "trytond")], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
