@@ -13,11 +13,16 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from exporthub.connectors.errors import ConnectorError
 from exporthub.core.activity import log_activity
-from exporthub.pleo.errors import ExportJobStatusUnprocessable, PleoError
+from exporthub.pleo.errors import (
+    ExportJobStatusUnprocessable,
+    InvalidExportJobStatusChange,
+    PleoError,
+)
 from exporthub.sync import jobs
 from exporthub.sync.claims import ClaimLost, claim_next_job, heartbeat, release
 from exporthub.sync.items import ItemPoster
@@ -28,6 +33,7 @@ from exporthub.sync.writeback import report_results
 
 log = logging.getLogger(__name__)
 PAGE = 100
+HEARTBEAT_EVERY = 5  # seconds; claims go stale after settings.SYNC_CLAIM_STALE_SECONDS
 
 
 class JobLevelProblem(Exception):
@@ -66,6 +72,7 @@ class JobRun:
         self.job = job
         self.worker = worker
         self.integration = job.integration
+        self.last_beat = time.monotonic()
 
     def run(self) -> None:
         with open_pleo(self.integration) as pleo, open_erp(self.integration) as erp:
@@ -129,19 +136,30 @@ class JobRun:
                 )
 
     def start(self) -> None:
-        self.pleo.start_job(str(self.job.pleo_id))
+        # Recorded before the event is sent: if we crash right after sending it, the restart
+        # must know the in-progress job is ours and resume it rather than leave it alone.
+        ExportJob.objects.filter(pk=self.job.pk).update(started_by_hub=True)
+        self.job.started_by_hub = True
+        try:
+            self.pleo.start_job(str(self.job.pleo_id))
+        except InvalidExportJobStatusChange:
+            ExportJob.objects.filter(pk=self.job.pk).update(started_by_hub=False)
+            self.job.started_by_hub = False
+            raise
         now = timezone.now()
         ExportJob.objects.filter(pk=self.job.pk).update(
-            status=JobStatus.IN_PROGRESS, started_by_hub=True, started_at=now
+            status=JobStatus.IN_PROGRESS, started_at=now
         )
-        self.job.status, self.job.started_by_hub, self.job.started_at = (
-            JobStatus.IN_PROGRESS,
-            True,
-            now,
-        )
+        self.job.status, self.job.started_at = JobStatus.IN_PROGRESS, now
         self.activity(
             "sync.job.started", before={"status": "pending"}, after={"status": "in_progress"}
         )
+
+    def beat(self) -> None:
+        """Refresh the claim's heartbeat, at most every few seconds (cheap to call per item)."""
+        if time.monotonic() - self.last_beat >= HEARTBEAT_EVERY:
+            heartbeat(self.job, self.worker)
+            self.last_beat = time.monotonic()
 
     def load_items(self) -> None:
         """Mirror Pleo's item list (the control layer), page by page."""
@@ -206,7 +224,7 @@ class JobRun:
             if row.status == ItemStatus.PENDING:
                 row.payload = raw
                 poster.process(row)
-        heartbeat(self.job, self.worker)
+                self.beat()
         report_results(self.pleo, self.job, all_remaining=False)
 
     def retry_due_items(self) -> None:
@@ -215,12 +233,7 @@ class JobRun:
         deadline = time.monotonic() + settings.SYNC_RETRY_WINDOW_SECONDS
         while True:
             waiting = self.job.items.filter(status=ItemStatus.PENDING).select_related("job")
-            next_due = (
-                waiting.order_by("next_attempt_at")
-                .values_list("next_attempt_at", flat=True)
-                .first()
-            )
-            if next_due is None and not waiting.exists():
+            if not waiting.exists():
                 return
             if time.monotonic() >= deadline:
                 for row in waiting:
@@ -232,12 +245,20 @@ class JobRun:
                         detail=row.error_detail,
                     )
                 return
+            next_due = (
+                waiting.filter(next_attempt_at__isnull=False)
+                .order_by("next_attempt_at")
+                .values_list("next_attempt_at", flat=True)
+                .first()
+            )
             pause = (next_due - timezone.now()).total_seconds() if next_due else 0
             if pause > 0:
-                time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
-            heartbeat(self.job, self.worker)
-            for row in waiting.filter(next_attempt_at__lte=timezone.now()):
+                time.sleep(min(pause, max(deadline - time.monotonic(), 0), HEARTBEAT_EVERY))
+            self.beat()
+            due = Q(next_attempt_at__lte=timezone.now()) | Q(next_attempt_at__isnull=True)
+            for row in waiting.filter(due):
                 poster.process(row)
+                self.beat()
             report_results(self.pleo, self.job, all_remaining=False)
 
     def finish(self) -> None:

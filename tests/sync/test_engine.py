@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import engine
 from exporthub.sync.detection import poll_integration
@@ -146,3 +148,76 @@ def test_it_processes_the_oldest_job_first_and_one_at_a_time(integration, compan
 def test_it_does_nothing_when_no_job_waits(integration):
     assert engine.process_integration(integration.pk, WORKER) == 0
     assert not ExportJob.objects.exists()
+
+
+def test_it_resumes_a_job_it_started_just_before_crashing(
+    integration, company, ledger_path, monkeypatch
+):
+    from exporthub.pleo.client import PleoClient
+
+    ids = postable_entry_ids(company, 3)
+    sandbox.create_export_job(company, entry_ids=ids)
+    real_start = PleoClient.start_job
+
+    def start_then_crash(self, job_id):
+        real_start(self, job_id)
+        raise SystemExit("worker killed right after `started` reached Pleo")
+
+    monkeypatch.setattr(PleoClient, "start_job", start_then_crash)
+    with pytest.raises(SystemExit):
+        run(integration)
+    monkeypatch.setattr(PleoClient, "start_job", real_start)
+
+    job = run(integration)
+
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+
+
+def test_it_retries_a_transient_erp_error_and_then_succeeds(
+    integration, company, ledger_path, monkeypatch
+):
+    from exporthub.connectors.beancount.connector import BeancountConnector
+    from exporthub.connectors.errors import UnreachableError
+
+    ids = postable_entry_ids(company, 2)
+    sandbox.create_export_job(company, entry_ids=ids)
+    real_post = BeancountConnector.post
+    failures = {"left": 2}
+
+    def flaky_post(self, entry):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise UnreachableError("The ledger's disk is not mounted.")
+        return real_post(self, entry)
+
+    monkeypatch.setattr(BeancountConnector, "post", flaky_post)
+
+    job = run(integration)
+
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+    assert sum(ExportItem.objects.values_list("attempts", flat=True)) == 4  # 2 failed, 2 posted
+
+
+def test_it_gives_up_on_an_erp_that_stays_down_with_the_right_reason(
+    integration, company, ledger_path, monkeypatch
+):
+    from exporthub.connectors.beancount.connector import BeancountConnector
+    from exporthub.connectors.errors import UnreachableError
+
+    sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 2))
+
+    def down(self, entry):
+        raise UnreachableError("The ledger's disk is not mounted.")
+
+    monkeypatch.setattr(BeancountConnector, "post", down)
+
+    job = run(integration)
+
+    assert job.status == "completed_with_errors"
+    items = ExportItem.objects.filter(job=job)
+    assert {item.failure_reason_type for item in items} == {"accounting_system_unreachable"}
+    assert {item.failure_mode for item in items} == {"exceeded"}
+    assert all("gave up after 3 attempts" in item.failure_reason for item in items)
+    assert ledger_ids(ledger_path) == []
