@@ -14,25 +14,62 @@ ledger (by name, or by a `code:` metadata value on its `open` directive). Openin
 turn a typo in a category mapping into a silent new account; refusing it tells the bookkeeper.
 
 Each entry becomes one transaction with metadata `pleo-id` and the link `^pleo-<id>`. Appends hold
-an exclusive `flock` on the ledger, skip ids already present, re-validate the whole ledger with
-Beancount's loader, and truncate the file back to its old size if Beancount finds any error.
+an exclusive `flock` on the ledger and skip ids already present, so an entry is never posted
+twice, also by several processes at once; an entry Beancount rejects is never left in the file.
+
+How this stays fast (posting N entries used to re-parse the ledger 3N times: O(N²)):
+
+* Full check. Each connector instance starts with a full Beancount load of the ledger (parse,
+  booking, plugins, validation: what bean-check does; see scan.py) and keeps a summary of it:
+  the posted Pleo ids, the open accounts, the balance assertions and the ledger's "context"
+  (its option/plugin lines and open/close/commodity directives). The summary is keyed by the
+  file's (device, inode, size, mtime_ns), read with fstat under the lock; when the key no longer
+  matches what this instance last wrote or read, someone else changed the file, and the full
+  check runs again before anything else is done, so their appends are seen and never duplicated.
+  A ledger with errors refuses every append (ConfigError) until it is fixed, as before. Ledgers
+  over 2 MB are checked in a child process, so their size never enters the worker's memory.
+* One new entry is checked on its own, by Beancount itself: the context plus the new
+  transaction text, loaded with `load_string` (~1 ms). That covers everything Beancount checks
+  about a single transaction: syntax, balance, accounts open on its date and not closed,
+  currency constraints, booking. Only if the check passes are its receipts written and the text
+  appended (and fsync-ed); a rejected entry writes nothing, so the file stays byte-identical.
+* What a transaction alone cannot show is its effect on other directives. Two are handled:
+  a balance assertion dated after the entry on one of its accounts (or a parent) that the
+  entry changes, and a plugin that relates entries to each other (any plugin except the few in
+  SAFE_PLUGINS). Then the append is followed by a full check, and by a truncation back to the
+  old size if that check fails: the previous behaviour, O(N) for that append.
+* Safety net: the full check also runs again whenever the file has grown by more than its size
+  at the last full check (at least 256 KB), so the cost stays linear overall (each check at
+  most doubles the bytes covered) and an error the single-entry check could not foresee is
+  found within one doubling — it then stops further appends (ConfigError) instead of spreading.
+  Entries already appended are never removed again: they were reported as posted.
+
+What is still not seen: a change made to the file by something that keeps its size and mtime
+(and inode) identical to what we last saw; and constraints in plugins listed as safe that
+depend on other entries. Both need a writer that bypasses both flock and the file's metadata.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
+import json
 import os
 import re
+import subprocess
+import sys
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import quote
 
+from beancount import loader
 from beancount.core import amount as bc_amount
 from beancount.core import data
-from beancount.loader import _uncached_load_file
 from beancount.parser import printer
 from django import forms
 from django.conf import settings as django_settings
@@ -49,6 +86,7 @@ from exporthub.connectors.base import (
     PermanentError,
     ValidationError,
 )
+from exporthub.connectors.beancount.scan import scan
 
 _LINK_CHARS = re.compile(r"^[A-Za-z0-9\-_/.]+$")
 _META_KEY_BAD = re.compile(r"[^a-z0-9\-_]")
@@ -63,16 +101,103 @@ class BeancountForm(forms.Form):
     )
 
 
-def _load(path: Path) -> tuple[list[Any], list[Any]]:
-    # Beancount's load_file() keeps a pickle cache keyed on file mtimes once a load takes over a
-    # second; an append and a truncate within one mtime tick could then be served stale. The
-    # uncached loader parses, runs plugins and validates exactly like bean-check.
-    entries, errors, _options = _uncached_load_file(str(path), None, None, None)
-    return entries, errors
+# Ledgers up to this size are fully checked in this process, larger ones in a child process.
+INPROCESS_SCAN_BYTES = 2 * 2**20
+# The full check runs again once the file has grown by its size at the last check, but not
+# before it has grown by this much.
+FULL_CHECK_MIN_GROWTH = 256 * 2**10
+# Plugins whose checks of one entry do not depend on the other entries (the rest are assumed to
+# relate entries to each other, so each append under them gets a full check).
+SAFE_PLUGINS = frozenset(
+    {
+        "beancount.plugins.auto",
+        "beancount.plugins.auto_accounts",
+        "beancount.plugins.implicit_prices",
+        "beancount.plugins.check_commodity",
+        "beancount.plugins.leafonly",
+    }
+)
+
+FileKey = tuple[int, int, int, int]
 
 
-def _format_errors(errors: list[Any]) -> str:
-    return "; ".join(error.message for error in errors)
+def _file_key(handle: BinaryIO) -> FileKey:
+    info = os.fstat(handle.fileno())
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _format_errors(errors: list[str]) -> str:
+    return "; ".join(errors)
+
+
+@dataclass
+class LedgerState:
+    """What a full check found, valid for as long as the file's key is unchanged."""
+
+    key: FileKey
+    errors: list[str]
+    ids: set[str]
+    accounts: list[Account]
+    names: dict[str, str]  # account name or code → account name
+    balances: dict[tuple[str, str], dt.date]  # (account, currency) → latest balance assertion
+    # Option/plugin lines and open/close/commodity directives, to check one entry against;
+    # None when that is not enough (plugins that relate entries), so every append is checked
+    # with the whole ledger.
+    context: str | None
+    checked_size: int  # the file size the last full check covered
+    unsafe_plugins: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_scan(cls, summary: dict[str, Any], key: FileKey) -> LedgerState:
+        accounts = [
+            Account(code=code, name=name, kind=name.split(":", 1)[0].lower())
+            for name, code in summary["accounts"]
+        ]
+        names = {}
+        for account in accounts:
+            names[account.name] = account.name
+            names[account.code] = account.name
+        unsafe = [name for name in summary["plugins"] if name not in SAFE_PLUGINS]
+        context = None if unsafe else summary["context"]
+        if context is not None and _check_alone(context, ""):
+            context = None  # the context alone does not load cleanly: rely on full checks
+        return cls(
+            key=key,
+            errors=summary["errors"],
+            ids=set(summary["ids"]),
+            accounts=accounts,
+            names=names,
+            balances={
+                (account, currency): dt.date.fromisoformat(date)
+                for account, currency, date in summary["balances"]
+            },
+            context=context,
+            checked_size=key[2],
+            unsafe_plugins=unsafe,
+        )
+
+    def due_for_full_check(self, size: int) -> bool:
+        return size - self.checked_size > max(self.checked_size, FULL_CHECK_MIN_GROWTH)
+
+    def changes_asserted_balance(self, entry: JournalEntry) -> bool:
+        """Whether the entry changes an account (or parent) with a later balance assertion."""
+        if not self.balances:
+            return False
+        change: dict[str, Decimal] = defaultdict(Decimal)
+        for line in entry.lines:
+            parts = self.names[line.account].split(":")
+            for depth in range(1, len(parts) + 1):
+                account = ":".join(parts[:depth])
+                asserted = self.balances.get((account, entry.currency))
+                if asserted is not None and asserted > entry.date:
+                    change[account] += line.amount
+        return any(change.values())
+
+
+def _check_alone(context: str, text: str) -> list[str]:
+    """Beancount's errors for the ledger's context plus one transaction's text."""
+    _entries, errors, _options = loader.load_string(context + "\n" + text)
+    return [error.message for error in errors]
 
 
 class BeancountConnector(Connector):
@@ -89,6 +214,8 @@ class BeancountConnector(Connector):
         self.path = path if path.is_absolute() else Path(django_settings.DATA_DIR) / path
         self.receipts_dir = self.path.parent / self.settings.get("receipts_dir", "documents")
         self.fava_url = (self.settings.get("fava_url") or "").rstrip("/")
+        self._state: LedgerState | None = None
+        self.full_checks = 0  # how many full checks this instance ran (for tests and the bench)
 
     # -- file handling -----------------------------------------------------------------------
 
@@ -128,38 +255,56 @@ class BeancountConnector(Connector):
                     os.fsync(handle.fileno())
             yield handle
 
-    def _load_valid(self) -> list[Any]:
-        entries, errors = _load(self.path)
-        if errors:
+    def _current(self, handle: BinaryIO, *, require_valid: bool = True) -> LedgerState:
+        """The ledger's state, after a full check if the file is not as this instance left it.
+
+        Call with the lock held. Raises ConfigError if the ledger has errors (`require_valid`).
+        """
+        key = _file_key(handle)
+        state = self._state
+        if state is None or state.key != key or state.due_for_full_check(key[2]):
+            state = self._state = self._full_check(key)
+        if require_valid and state.errors:
             raise ConfigError(
                 "The ledger file has errors, so nothing is appended until it is fixed.",
-                detail=_format_errors(errors),
+                detail=_format_errors(state.errors),
             )
-        return entries
+        return state
+
+    def _full_check(self, key: FileKey) -> LedgerState:
+        """Load the whole ledger like bean-check (in a child process if it is large)."""
+        self.full_checks += 1
+        if key[2] <= INPROCESS_SCAN_BYTES:
+            return LedgerState.from_scan(scan(str(self.path)), key)
+        command = [sys.executable, "-m", "exporthub.connectors.beancount.scan", str(self.path)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode:
+            raise ConfigError(
+                f"The ledger {self.path} could not be checked.", detail=result.stderr[-4000:]
+            )
+        return LedgerState.from_scan(json.loads(result.stdout), key)
 
     # -- connector interface -----------------------------------------------------------------
 
     def check_connection(self) -> None:
-        with self._locked(exclusive=False):
-            self._load_valid()
+        with self._locked(exclusive=False) as handle:
+            self._current(handle)
 
     def accounts(self) -> list[Account]:
-        with self._locked(exclusive=False):
-            entries = self._load_valid()
-        return _open_accounts(entries)
+        with self._locked(exclusive=False) as handle:
+            return list(self._current(handle).accounts)
 
     def validate(self, entry: JournalEntry) -> list[ConnectorError]:
-        with self._locked(exclusive=False):
-            entries = self._load_valid()
-        return self._validate_against(entry, entries)
+        with self._locked(exclusive=False) as handle:
+            state = self._current(handle)
+        return self._validate_against(entry, state)
 
-    def _validate_against(self, entry: JournalEntry, entries: list[Any]) -> list[ConnectorError]:
+    def _validate_against(self, entry: JournalEntry, state: LedgerState) -> list[ConnectorError]:
         problems = super().validate(entry)
         if not _LINK_CHARS.match(entry.pleo_id or "-"):
             problems.append(ValidationError(f"Pleo id {entry.pleo_id!r} cannot be a link."))
-        by_code = _account_names_by_code(entries)
         for line in entry.lines:
-            if line.account and line.account not in by_code:
+            if line.account and line.account not in state.names:
                 problems.append(
                     AccountUnknownError(
                         f"Account {line.account!r} is not open in the ledger; add an `open` "
@@ -169,35 +314,64 @@ class BeancountConnector(Connector):
         return problems
 
     def find(self, pleo_id: str) -> ExternalRef | None:
-        with self._locked(exclusive=False):
-            entries, _errors = _load(self.path)
-        return self._ref(pleo_id) if pleo_id in _posted_ids(entries) else None
+        with self._locked(exclusive=False) as handle:
+            state = self._current(handle, require_valid=False)
+        return self._ref(pleo_id) if pleo_id in state.ids else None
 
     def post(self, entry: JournalEntry) -> ExternalRef:
         with self._locked(exclusive=True) as handle:
-            entries = self._load_valid()
-            if entry.pleo_id in _posted_ids(entries):
+            state = self._current(handle)
+            if entry.pleo_id in state.ids:
                 return self._ref(entry.pleo_id)
-            problems = self._validate_against(entry, entries)
+            problems = self._validate_against(entry, state)
             if problems:
                 raise problems[0]
-            by_code = _account_names_by_code(entries)
+            documents = self._receipt_paths(entry)
+            text = printer.format_entry(self._transaction(entry, state.names, documents))
+            whole_ledger = state.context is None or state.changes_asserted_balance(entry)
+            if not whole_ledger:
+                errors = _check_alone(state.context, text)
+                if errors:
+                    raise PermanentError(
+                        f"Beancount rejected the entry: {_format_errors(errors)}", detail=text
+                    )
             written = self._write_receipts(entry)
             size = handle.seek(0, os.SEEK_END)
-            text = printer.format_entry(self._transaction(entry, by_code, written))
-            handle.write(b"\n" + text.encode())
-            handle.flush()
-            os.fsync(handle.fileno())
-            _entries, errors = _load(self.path)
-            if errors:
-                handle.truncate(size)
+            try:
+                handle.write(b"\n" + text.encode())
                 handle.flush()
                 os.fsync(handle.fileno())
-                self._remove_receipts(entry, written)
+                checked = self._full_check(_file_key(handle)) if whole_ledger else None
+            except BaseException:
+                self._take_back(handle, size, entry, written, state)
+                raise
+            if checked is None:
+                state.ids.add(entry.pleo_id)
+                state.key = _file_key(handle)
+            elif checked.errors:
+                self._take_back(handle, size, entry, written, state)
                 raise PermanentError(
-                    f"Beancount rejected the entry: {_format_errors(errors)}", detail=text
+                    f"Beancount rejected the entry: {_format_errors(checked.errors)}",
+                    detail=text,
                 )
+            else:
+                self._state = checked
         return self._ref(entry.pleo_id)
+
+    def _take_back(
+        self,
+        handle: BinaryIO,
+        size: int,
+        entry: JournalEntry,
+        written: dict[str, str],
+        state: LedgerState,
+    ) -> None:
+        """Truncate the ledger back to `size` (byte-identical again) and remove the receipts."""
+        handle.truncate(size)
+        handle.flush()
+        os.fsync(handle.fileno())
+        self._remove_receipts(entry, written)
+        state.key = _file_key(handle)  # the file is again what `state` describes
 
     def attach_receipts(self, ref: ExternalRef, entry: JournalEntry) -> None:
         """Receipts are written by `post()` (their paths are part of the appended text)."""
@@ -210,16 +384,26 @@ class BeancountConnector(Connector):
         url = f"{self.fava_url}/journal/?filter={quote('^' + link)}" if self.fava_url else ""
         return ExternalRef(id=link, url=url)
 
+    def _receipt_paths(self, entry: JournalEntry) -> dict[str, str]:
+        """{metadata key: path relative to the ledger folder} of the entry's receipt files."""
+        return {
+            key: str(target.relative_to(self.path.parent))
+            for key, target, _receipt in self._receipt_files(entry)
+        }
+
+    def _receipt_files(self, entry: JournalEntry):
+        for number, receipt in enumerate(entry.receipts, start=1):
+            name = _FILE_NAME_BAD.sub("_", receipt.name).strip("._") or f"receipt-{number}"
+            target = self.receipts_dir / entry.pleo_id / f"{number}-{name}"
+            key = "document" if number == 1 else f"document-{number}"
+            yield key, target, receipt
+
     def _write_receipts(self, entry: JournalEntry) -> dict[str, str]:
         """Write receipt files; return {metadata key: path relative to the ledger folder}."""
         written = {}
-        for number, receipt in enumerate(entry.receipts, start=1):
-            folder = self.receipts_dir / entry.pleo_id
-            folder.mkdir(parents=True, exist_ok=True)
-            name = _FILE_NAME_BAD.sub("_", receipt.name).strip("._") or f"receipt-{number}"
-            target = folder / f"{number}-{name}"
+        for key, target, receipt in self._receipt_files(entry):
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(receipt.read())
-            key = "document" if number == 1 else f"document-{number}"
             written[key] = str(target.relative_to(self.path.parent))
         return written
 
@@ -293,33 +477,3 @@ def _posting_meta(line) -> dict[str, Any]:
     for group, code in sorted(line.dimensions.items()):
         meta[_meta_key(f"dim-{group}")] = code
     return meta
-
-
-def _posted_ids(entries: list[Any]) -> set[str]:
-    return {
-        entry.meta["pleo-id"]
-        for entry in entries
-        if isinstance(entry, data.Transaction) and "pleo-id" in entry.meta
-    }
-
-
-def _open_accounts(entries: list[Any]) -> list[Account]:
-    closed = {entry.account for entry in entries if isinstance(entry, data.Close)}
-    return [
-        Account(
-            code=str(entry.meta.get("code") or entry.account),
-            name=entry.account,
-            kind=entry.account.split(":", 1)[0].lower(),
-        )
-        for entry in entries
-        if isinstance(entry, data.Open) and entry.account not in closed
-    ]
-
-
-def _account_names_by_code(entries: list[Any]) -> dict[str, str]:
-    """Every way an entry may name an open account (its name, or its `code`) → account name."""
-    names = {}
-    for account in _open_accounts(entries):
-        names[account.name] = account.name
-        names[account.code] = account.name
-    return names
