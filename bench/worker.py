@@ -1,0 +1,137 @@
+"""The worker process of one scenario: `python -m bench.worker INTEGRATION_ID RESULT.json`.
+
+Runs detection and the engine for the integration, as a worker would, with the Pleo client on a
+counting real-HTTP transport and the connector's methods timed; writes its figures as JSON.
+Started by `bench.cli` with the environment `bench.environment.prepare()` set up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import json
+import pstats
+import sys
+import time
+from pathlib import Path
+
+
+def run(integration_id: int, profile_path: str = "") -> dict:
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.db.models import Count
+
+    from bench.instrument import (
+        CountingTransport,
+        QueryCounter,
+        Tally,
+        peak_rss_mb,
+        rss_mb,
+        time_attributes,
+        time_connector,
+    )
+    from exporthub.sync import engine, wiring
+    from exporthub.sync.detection import poll_integration
+    from exporthub.sync.models import ExportItem, Integration
+
+    pleo, erp, db = Tally(), Tally(), Tally()
+    wiring.pleo_transport = CountingTransport(pleo)
+    queries = QueryCounter(db)
+    connections["default"].execute_wrappers.append(queries)
+    integration = Integration.objects.select_related("pleo_connection").get(pk=integration_id)
+    expected = None  # set after detection: the job's item count
+    posts = 0
+    curve: list[float] = []
+
+    def on_post() -> None:
+        nonlocal posts
+        posts += 1
+        if expected and posts % max(expected // 10, 1) == 0:
+            curve.append(round(rss_mb(), 1))
+            print(
+                f"    … {posts} posted, {time.perf_counter() - started:.1f} s, RSS {curve[-1]} MB",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def open_erp(integration):
+        return time_connector(wiring.open_erp(integration), erp, pleo, on_post=on_post)
+
+    engine.open_erp = open_erp
+    breakdown = Tally()
+    if integration.erp_connection.kind == "beancount":
+        from exporthub.connectors.beancount import connector as beancount
+
+        time_attributes(
+            [
+                (beancount, "_check_alone", "single_entry_check"),
+                (beancount.os, "fsync", "fsync"),
+                (beancount.BeancountConnector, "_full_check", "full_check"),
+                (beancount.BeancountConnector, "_write_receipts", "write_receipts"),
+            ],
+            breakdown,
+            pleo,
+        )
+    gc.collect()
+    baseline = rss_mb()
+    profiler = cProfile.Profile() if profile_path else None
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    jobs = poll_integration(integration)
+    polled = time.perf_counter()
+    expected = sum(job.number_of_items for job in jobs)
+    engine.process_integration(integration.pk, "bench-worker")
+    finished = time.perf_counter()
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile_path)
+    statuses = dict(
+        ExportItem.objects.filter(job__integration=integration)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    job = integration.jobs.order_by("-pk").first()
+    failures: dict[str, dict] = {}
+    for reason_type, reason in ExportItem.objects.filter(
+        job__integration=integration, status="failed"
+    ).values_list("failure_reason_type", "failure_reason"):
+        seen = failures.setdefault(reason_type, {"count": 0, "example": reason[:300]})
+        seen["count"] += 1
+    return {
+        "poll_seconds": polled - started,
+        "process_seconds": finished - polled,
+        "wall_seconds": finished - started,
+        "job_status": job.status if job else None,
+        "item_statuses": statuses,
+        "failures": failures,
+        "pleo": pleo.as_json(),
+        "erp": erp.as_json(),
+        "erp_breakdown": breakdown.as_json(),
+        "db": db.as_json(),
+        "db_slowest": queries.slowest(),
+        "rss_baseline_mb": round(baseline, 1),
+        "rss_curve_mb": curve,
+        "rss_peak_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("integration_id", type=int)
+    parser.add_argument("result")
+    parser.add_argument("--profile", default="")
+    args = parser.parse_args()
+    result = run(args.integration_id, args.profile)
+    Path(args.result).write_text(json.dumps(result))
+    if args.profile:
+        stats = pstats.Stats(args.profile, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()

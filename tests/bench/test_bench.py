@@ -1,0 +1,48 @@
+"""The bench command end to end at a tiny N: it runs, and its last line is the JSON it promises."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_the_bench_runs_twenty_items_through_beancount_and_ends_with_its_figures_as_json():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("DATABASE_URL", None)  # a throwaway SQLite file, whatever this test run uses
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "beancount", "--items", "20"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    figures = json.loads(lines[-1])["scenarios"]["beancount"]
+    assert figures["items"] == 20
+    assert figures["successful"] + figures["failed"] == 20
+    assert figures["successful"] == figures["ledger_entries"] > 0
+    assert figures["bean_check_ok"] is True
+    assert figures["pleo_calls_min_by_kind"] == {
+        "job_item_page": 1,
+        "export_item_page": 1,
+        "item_update": 1,
+        "job_event": 2,
+    }
+    assert figures["pleo_calls_by_kind"]["job_event"] == 2
+    assert figures["pleo_api_calls"] == figures["pleo_api_calls_min"] + 2  # list + get the job
+    assert figures["sandbox_seen_by_kind"]["item_update"] == 1  # counted on both sides
+    assert figures["erp_by_method"]["post"]["calls"] == figures["successful"]
+    assert figures["rss_peak_mb"] > 0
+    assert {"wall_seconds", "items_per_second", "hub_ms_per_item", "erp_seconds"} <= set(figures)
+    assert any(line.startswith("wall ") for line in lines[:-1])  # the human-readable part
