@@ -73,7 +73,8 @@ def assign_access(user, *, role: str | None, company_ids: Iterable[UUID | str]) 
         raise ValueError(f"Unknown role {role!r}.")
     user.groups.remove(*Group.objects.filter(name__in=ROLES))
     if role is not None:
-        user.groups.add(Group.objects.get(name=role))
+        # get_or_create: the data migration made the groups, but someone may have deleted one.
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     wanted = {UUID(str(company)) for company in company_ids}
     CompanyAccess.objects.filter(user=user).exclude(company_id__in=wanted).delete()
     have = set(CompanyAccess.objects.filter(user=user).values_list("company_id", flat=True))

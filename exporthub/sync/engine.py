@@ -28,6 +28,7 @@ from exporthub.sync.claims import ClaimLost, claim_next_job, heartbeat, release
 from exporthub.sync.items import ItemPoster
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.models import ExportItem, ExportJob, FailureMode, ItemStatus, JobStatus
+from exporthub.sync.queue_mirror import apply_job_results
 from exporthub.sync.wiring import open_erp, open_pleo
 from exporthub.sync.writeback import report_results
 
@@ -273,6 +274,7 @@ class JobRun:
         ExportJob.objects.filter(pk=self.job.pk).update(
             status=event, completed_at=now, final_event_sent_at=now
         )
+        apply_job_results(self.job)
         self.activity(
             "sync.job.finished",
             before={"status": "in_progress"},
@@ -299,6 +301,7 @@ class JobRun:
             )
         self.job.status = JobStatus.FAILED
         self.job.recount()
+        apply_job_results(self.job)
         self.activity(
             "sync.job.failed", after={"status": "failed"}, reason_type=reason_type, reason=reason
         )

@@ -11,6 +11,11 @@ SCHEDULES = {
         "schedule_type": Schedule.MINUTES,
         "minutes": 1,
     },
+    "exporthub: refresh the export queue from Pleo": {
+        "func": "exporthub.sync.tasks.refresh_export_queues",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 15,
+    },
 }
 
 

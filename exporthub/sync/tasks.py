@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from exporthub.connectors.errors import ConnectorError
 from exporthub.pleo.errors import PleoError
 from exporthub.sync import engine
 from exporthub.sync.claims import worker_id
 from exporthub.sync.detection import due_for_poll, poll_integration
 from exporthub.sync.models import Integration
 from exporthub.sync.queue import enqueue_processing
+from exporthub.sync.queue_mirror import refresh_export_queue
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,19 @@ def poll_all() -> int:
         if unfinished:
             enqueue_processing(integration.pk)
     return polled
+
+
+def refresh_export_queues() -> int:
+    """Scheduled: re-read every enabled integration's export queue from Pleo into the mirror."""
+    refreshed = 0
+    for integration in Integration.objects.filter(enabled=True).select_related("pleo_connection"):
+        try:
+            refresh_export_queue(integration)
+        except (PleoError, ConnectorError) as error:
+            log.warning("Refreshing the export queue of %s failed: %s", integration, error)
+            continue
+        refreshed += 1
+    return refreshed
 
 
 def process_integration(integration_id: int) -> int:

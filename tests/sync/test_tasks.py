@@ -19,7 +19,10 @@ def test_it_upserts_the_schedules_by_name(db):
     ensure_schedules()
     ensure_schedules()
     assert Schedule.objects.count() == len(SCHEDULES)
-    assert Schedule.objects.get().func == "exporthub.sync.tasks.poll_all"
+    assert set(Schedule.objects.values_list("func", flat=True)) == {
+        "exporthub.sync.tasks.poll_all",
+        "exporthub.sync.tasks.refresh_export_queues",
+    }
 
 
 def test_the_poll_task_finds_and_processes_a_job(
@@ -40,3 +43,21 @@ def test_the_poll_waits_for_each_integrations_interval(integration, company):
 
     assert tasks.poll_all() == 1
     assert tasks.poll_all() == 0  # polled a moment ago
+
+
+def test_the_queue_task_mirrors_pleos_export_queue_and_jobs_update_it(
+    integration, company, ledger_path, django_capture_on_commit_callbacks
+):
+    from exporthub.sync import tasks
+
+    queued = company.entries.filter(export_status="QUEUED").count()
+    assert tasks.refresh_export_queues() == 1
+    assert integration.queued_entries.count() == queued
+    ids = postable_entry_ids(company, 3)
+    sandbox.create_export_job(company, entry_ids=ids)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.poll_all()
+
+    assert not integration.queued_entries.filter(entry_id__in=ids).exists()
+    assert integration.queued_entries.count() == queued - 3

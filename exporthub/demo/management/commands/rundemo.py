@@ -84,6 +84,7 @@ class Command(BaseCommand):
             self._wait_until_up(f"{base_url}/accounts/login/", processes)
             # Look for waiting jobs now rather than at the next minute's poll.
             async_task("exporthub.sync.tasks.poll_all")
+            async_task("exporthub.sync.tasks.refresh_export_queues")
             self.stdout.write(
                 self.style.SUCCESS(
                     f"\nexporthub is running at {base_url}/\n"
