@@ -3,34 +3,15 @@ from __future__ import annotations
 import pytest
 
 from exporthub.connectors.models import ConnectorConfig
+from exporthub.demo import services as demo
 from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import wiring
-from exporthub.sync.models import Integration, Mapping
+from exporthub.sync.models import Integration
 
-# The seeded sandbox company's chart (exporthub/sandbox/master_data.py) as Beancount accounts.
-LEDGER_ACCOUNTS = {
-    "Expenses:Meals": "6000",
-    "Expenses:Travel": "6010",
-    "Expenses:Software": "6020",
-    "Expenses:Office": "6030",
-    "Expenses:Mileage": "6040",
-    "Expenses:PerDiem": "6050",
-    "Expenses:Marketing": "6060",
-    "Expenses:Consulting": "6070",
-    "Expenses:BankFees": "6080",
-    "Assets:VAT:Input": "6900",
-    "Assets:VAT:ReverseChargeInput": "6910",
-    "Liabilities:VAT:ReverseChargeOutput": "6920",
-    "Assets:Pleo:DKK": "5820",
-    "Liabilities:Employees": "2820",
-    "Liabilities:Suppliers": "2400",
-}
-MAPPINGS = [
-    (Mapping.Kind.ACCOUNT, "vat:in", "6900"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2400"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "*", "2820"),
-]
+# The seeded sandbox company's chart as Beancount accounts, and the mappings it needs: the demo's.
+LEDGER_ACCOUNTS = demo.LEDGER_ACCOUNTS
+MAPPINGS = [(kind, pleo_key, erp_key) for kind, pleo_key, erp_key, _label in demo.MAPPINGS]
 
 
 @pytest.fixture(autouse=True)
