@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from exporthub.connectors.base import Connector
 from exporthub.connectors.errors import ConnectorError
 from exporthub.core.activity import log_activity
 from exporthub.pleo.errors import (
@@ -73,11 +74,12 @@ class JobRun:
         self.job = job
         self.worker = worker
         self.integration = job.integration
+        self.erp: Connector | None = None
         self.last_beat = time.monotonic()
 
     def run(self) -> None:
-        with open_pleo(self.integration) as pleo, open_erp(self.integration) as erp:
-            self.pleo, self.erp = pleo, erp
+        with open_pleo(self.integration) as pleo:
+            self.pleo = pleo
             try:
                 self._run()
             except ExportJobStatusUnprocessable:
@@ -87,6 +89,9 @@ class JobRun:
             except PleoError as error:
                 log.warning("Pleo call failed while processing %s: %s", self.job, error)
                 self.activity("sync.job.interrupted", error=str(error))
+            finally:
+                if self.erp is not None:
+                    self.erp.close()
 
     def _run(self) -> None:
         remote = jobs.refresh_from_pleo(self.pleo, self.job)
@@ -96,6 +101,7 @@ class JobRun:
             self.activity("sync.job.skipped", reason="started by another integration")
             return
         try:
+            self.erp = self.connect_erp()
             self.check_job()
         except JobLevelProblem as problem:
             self.fail_job(problem.reason_type, problem.reason)
@@ -110,16 +116,25 @@ class JobRun:
 
     # -- steps ---------------------------------------------------------------------------------
 
+    def connect_erp(self) -> Connector:
+        try:
+            return open_erp(self.integration)
+        except ConnectorError as error:
+            raise self.job_problem(error, self.integration.erp_connection.name) from error
+
+    def job_problem(self, error: ConnectorError, erp_name: str) -> JobLevelProblem:
+        reason_type = error.job_reason_type or {
+            "exceeded": "accounting_system_unreachable",
+            "config": "invalid_configuration",
+        }.get(error.failure_mode, "invalid_configuration")
+        return JobLevelProblem(reason_type, f"{erp_name}: {error.message}")
+
     def check_job(self) -> None:
         """Job-level pre-export validation: the ERP is reachable, accepts us, is the right one."""
         try:
             self.erp.check_connection()
         except ConnectorError as error:
-            reason_type = error.job_reason_type or {
-                "exceeded": "accounting_system_unreachable",
-                "config": "invalid_configuration",
-            }.get(error.failure_mode, "invalid_configuration")
-            raise JobLevelProblem(reason_type, f"{self.erp.label}: {error.message}") from error
+            raise self.job_problem(error, self.erp.label) from error
         if self.erp.uses_periods and not self.erp.open_periods():
             raise JobLevelProblem(
                 "invalid_configuration",

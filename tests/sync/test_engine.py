@@ -221,3 +221,19 @@ def test_it_gives_up_on_an_erp_that_stays_down_with_the_right_reason(
     assert {item.failure_mode for item in items} == {"exceeded"}
     assert all("gave up after 3 attempts" in item.failure_reason for item in items)
     assert ledger_ids(ledger_path) == []
+
+
+def test_it_fails_the_job_with_missing_configuration_when_the_erp_is_half_set_up(
+    integration, company, ledger_path
+):
+    erp = integration.erp_connection
+    erp.settings = {"currency": "DKK"}  # no ledger file
+    erp.save()
+    sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 2))
+
+    job = run(integration)
+
+    assert job.status == "failed"
+    assert job.failure_reason_type == "missing_configuration"
+    assert "ledger file path" in job.failure_reason
+    assert pleo_job(job).failure_reason_type == "missing_configuration"
