@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.entries import AccountingEntry
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 from exporthub.sync.mapping import MappingTable
@@ -80,7 +81,7 @@ class Preflight:
             build_journal_entry(item, self.mappings, fallback_to_pleo_codes=self.fallback)
         except UnpostableItem as problem:
             return any("does not balance" in p.message for p in problem.problems)
-        except Exception:  # a malformed old payload says nothing about balance
+        except (PleoPayloadError, ValueError):  # a malformed old payload says nothing of balance
             return False
         return False
 
