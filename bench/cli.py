@@ -218,6 +218,7 @@ def summarize(name: str, erp_kind: str, seeded, worker: dict, app) -> dict:
         "rss_baseline_mb": worker["rss_baseline_mb"],
         "rss_peak_mb": worker["rss_peak_mb"],
         "rss_curve_mb": worker["rss_curve_mb"],
+        "children_rss_peak_mb": worker["children_rss_peak_mb"],
         "worker_process_seconds": round(worker["process_seconds_total"], 2),
     }
     figures["targets_met"] = {
@@ -296,7 +297,8 @@ def report(f: dict) -> None:
         say(f"inside the connector: {parts}")
     say(
         f"worker RSS: baseline {f['rss_baseline_mb']} MB, peak {f['rss_peak_mb']} MB, "
-        f"every 10 % of posts {f['rss_curve_mb']}"
+        f"every 10 % of posts {f['rss_curve_mb']}; its children (full ledger checks) "
+        f"peaked at {f['children_rss_peak_mb']} MB"
     )
     if "ledger_bytes" in f:
         check = f.get("bean_check_ok")

@@ -12,6 +12,7 @@ import cProfile
 import gc
 import json
 import pstats
+import resource
 import sys
 import time
 from pathlib import Path
@@ -117,6 +118,10 @@ def run(integration_id: int, profile_path: str = "") -> dict:
         "rss_baseline_mb": round(baseline, 1),
         "rss_curve_mb": curve,
         "rss_peak_mb": round(peak_rss_mb(), 1),
+        # Child processes of the worker: the Beancount connector's full checks of large ledgers.
+        "children_rss_peak_mb": round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        ),
     }
 
 
