@@ -132,7 +132,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
 Q_CLUSTER = {
-    "name": "exporthub",
+    # Deployments sharing one Redis keep their queues apart by name.
+    "name": env("EXPORTHUB_QUEUE_NAME", "exporthub"),
     "workers": env_int("EXPORTHUB_WORKERS", 2),
     "timeout": env_int("EXPORTHUB_TASK_TIMEOUT", 600),
     "retry": env_int("EXPORTHUB_TASK_TIMEOUT", 600) + 60,

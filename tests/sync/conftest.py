@@ -73,3 +73,30 @@ def integration(pleo_connection, beancount):
     for kind, pleo_key, erp_key in MAPPINGS:
         integration.mappings.create(kind=kind, pleo_key=pleo_key, erp_key=erp_key)
     return integration
+
+
+@pytest.fixture
+def over_http(live_server, tmp_path):
+    """A seeded sandbox company reached over a real socket, wired to a Beancount ledger."""
+    company, api_key = sandbox.create_company(name="Nordlys Design ApS", currency="DKK")
+    sandbox.seed_company(company, entries=60, seed=7)
+    pleo = PleoConnection.objects.create(
+        name="Nordlys",
+        company_id=company.uuid,
+        base_url=f"{live_server.url}/sandbox/pleo",
+        auth_method=PleoConnection.AuthMethod.API_KEY,
+        api_key=api_key,
+    )
+    ledger = tmp_path / "books" / "main.beancount"
+    ledger.parent.mkdir()
+    erp = ConnectorConfig.objects.create(
+        name="Books",
+        kind="beancount",
+        settings={"ledger_path": str(ledger), "currency": "DKK", "open_accounts": LEDGER_ACCOUNTS},
+    )
+    integration = Integration.objects.create(
+        name="Nordlys", pleo_connection=pleo, erp_connection=erp
+    )
+    for kind, pleo_key, erp_key in MAPPINGS:
+        integration.mappings.create(kind=kind, pleo_key=pleo_key, erp_key=erp_key)
+    return company, integration, ledger

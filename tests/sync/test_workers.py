@@ -10,15 +10,12 @@ import time
 import pytest
 from django.db import connection
 
-from exporthub.connectors.models import ConnectorConfig
 from exporthub.core.models import ActivityEntry
-from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sync.claims import claim_next_job
 from exporthub.sync.detection import poll_integration
-from exporthub.sync.models import ExportJob, Integration
+from exporthub.sync.models import ExportJob
 from tests.processes import PYTHON, ROOT, child_env
-from tests.sync.conftest import LEDGER_ACCOUNTS, MAPPINGS
 from tests.sync.helpers import ledger_ids, pleo_job, postable_entry_ids
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -42,33 +39,6 @@ WORKER = (
     "import django; django.setup(); from django.core.management import call_command; "
     "call_command('process_pending')"
 )
-
-
-@pytest.fixture
-def over_http(live_server, tmp_path):
-    """A seeded sandbox company reached over a real socket, wired to a Beancount ledger."""
-    company, api_key = sandbox.create_company(name="Nordlys Design ApS", currency="DKK")
-    sandbox.seed_company(company, entries=60, seed=7)
-    pleo = PleoConnection.objects.create(
-        name="Nordlys",
-        company_id=company.uuid,
-        base_url=f"{live_server.url}/sandbox/pleo",
-        auth_method=PleoConnection.AuthMethod.API_KEY,
-        api_key=api_key,
-    )
-    ledger = tmp_path / "books" / "main.beancount"
-    ledger.parent.mkdir()
-    erp = ConnectorConfig.objects.create(
-        name="Books",
-        kind="beancount",
-        settings={"ledger_path": str(ledger), "currency": "DKK", "open_accounts": LEDGER_ACCOUNTS},
-    )
-    integration = Integration.objects.create(
-        name="Nordlys", pleo_connection=pleo, erp_connection=erp
-    )
-    for kind, pleo_key, erp_key in MAPPINGS:
-        integration.mappings.create(kind=kind, pleo_key=pleo_key, erp_key=erp_key)
-    return company, integration, ledger
 
 
 def start_worker(code: str, **env: str) -> subprocess.Popen:
