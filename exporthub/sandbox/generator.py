@@ -1,6 +1,6 @@
 """Deterministic demo entries: the same seed always yields the same export items.
 
-Amounts follow the v3 spec: integers in minor units of each currency (JPY 0 decimals, EUR 2).
+Amounts follow the v3 spec: integers in minor units of each currency (JPY 0 decimals, EUR 2, KWD 3).
 Every line carries both currencies; the lines of an entry add up to its `amount` exactly.
 Tax is always contained in `lineAmount` (what left the wallet), and `netAmount` follows the
 spec's TaxTypeV3 wording: for `inclusive` codes it *includes* the tax (= lineAmount), for
@@ -32,6 +32,7 @@ DKK_VALUE = {
     "USD": Decimal("6.85"),
     "GBP": Decimal("8.70"),
     "JPY": Decimal("0.046"),
+    "KWD": Decimal("22.40"),
 }
 # kind: (weight, family, subFamily, sign)
 KINDS = {

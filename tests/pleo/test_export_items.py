@@ -61,7 +61,7 @@ def test_it_parses_the_sandboxs_payload_losslessly(pleo, acme):
             assert [f.url for f in item.files] == [f["url"] for f in raw["files"]]
 
 
-@pytest.mark.parametrize(("currency", "exponent"), [("JPY", 0), ("EUR", 2)])
+@pytest.mark.parametrize(("currency", "exponent"), [("JPY", 0), ("EUR", 2), ("KWD", 3)])
 def test_it_turns_minor_units_into_decimals_with_the_currencys_exponent(
     make_client, currency, exponent
 ):
