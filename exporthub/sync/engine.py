@@ -22,6 +22,7 @@ from exporthub.core.activity import log_activity
 from exporthub.pleo.errors import (
     ExportJobStatusUnprocessable,
     InvalidExportJobStatusChange,
+    MissingContraAccounts,
     PleoError,
 )
 from exporthub.sync import jobs
@@ -109,7 +110,16 @@ class JobRun:
         if remote.status == JobStatus.PENDING:
             self.start()
         self.load_items()
-        self.post_items()
+        try:
+            self.post_items()
+        except MissingContraAccounts as error:
+            # Pleo holds the export data back until every wallet has a contra account.
+            self.fail_job(
+                "missing_configuration",
+                f"Pleo will not hand out the entries: {error.message} Map the contra accounts "
+                "in Pleo's accounting settings, then export again.",
+            )
+            return
         self.retry_due_items()
         report_results(self.pleo, self.job, all_remaining=True)
         self.finish()

@@ -237,3 +237,20 @@ def test_it_fails_the_job_with_missing_configuration_when_the_erp_is_half_set_up
     assert job.failure_reason_type == "missing_configuration"
     assert "ledger file path" in job.failure_reason
     assert pleo_job(job).failure_reason_type == "missing_configuration"
+
+
+def test_it_fails_the_job_clearly_when_pleo_lacks_contra_accounts(integration, company):
+    from exporthub.sandbox.models import Account
+
+    sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 2))
+    Account.objects.filter(company=company, contra_currency__isnull=False).update(
+        contra_currency=None
+    )
+
+    job = run(integration)
+
+    assert job.status == "failed"
+    assert job.failure_reason_type == "missing_configuration"
+    assert "contra accounts" in job.failure_reason
+    assert pleo_job(job).status == "failed"
+    assert set(ExportItem.objects.values_list("status", flat=True)) == {"abandoned"}
