@@ -1,18 +1,16 @@
 """Posting one export item into the ERP, exactly once, and recording the outcome on its row.
 
 Exactly once: before every create the connector is asked whether the entry is already in the
-ERP (`find`, by Pleo id). The row is marked in flight and saved *before* the ERP write, and the
-outcome is saved right after it, so a crash anywhere leaves either nothing posted, or a posting
-that the next run finds instead of creating a second one.
+ERP (`find`, by Pleo id), and the outcome is saved right after the write. A crash anywhere leaves
+either nothing posted, or a posting the next run finds instead of creating a second one. Each row
+is written once per outcome (one UPDATE per item on the hot path).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import traceback
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,23 +26,66 @@ from exporthub.sync.posting import UnpostableItem, build_journal_entry
 log = logging.getLogger(__name__)
 
 
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
 def posting_as_json(entry: JournalEntry) -> dict:
-    """The journal entry as stored on the item and shown to accountants (no receipt bytes)."""
+    """The journal entry as stored on the item and shown to accountants (no receipt bytes).
 
-    def plain(value):
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, dict):
-            return {key: plain(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(item) for item in value]
-        if hasattr(value, "isoformat"):
-            return value.isoformat()
-        return value
+    Written out by hand rather than with `dataclasses.asdict`, which deep-copies: this runs
+    once per item on the engine's hot path.
+    """
 
-    data = dataclasses.asdict(entry.replace(receipts=()))
-    data["receipts"] = [receipt.name for receipt in entry.receipts]
-    return plain(data)
+    def amount(value):
+        return None if value is None else {"value": str(value.value), "currency": value.currency}
+
+    party = entry.party
+    return {
+        "pleo_id": entry.pleo_id,
+        "date": entry.date.isoformat(),
+        "currency": entry.currency,
+        "lines": [
+            {
+                "account": line.account,
+                "debit": str(line.debit),
+                "credit": str(line.credit),
+                "text": line.text,
+                "tax_code": line.tax_code,
+                "tax_amount": _text(line.tax_amount),
+                "is_tax": line.is_tax,
+                "dimensions": dict(line.dimensions),
+            }
+            for line in entry.lines
+        ],
+        "text": entry.text,
+        "kind": entry.kind,
+        "reference": entry.reference,
+        "company_ref": entry.company_ref,
+        "party": None if party is None else {
+            "name": party.name,
+            "code": party.code,
+            "external_id": party.external_id,
+            "country": party.country,
+            "tax_id": party.tax_id,
+            "registration_number": party.registration_number,
+        },
+        "wallet_amount": amount(entry.wallet_amount),
+        "supplier_amount": amount(entry.supplier_amount),
+        "receipts": [receipt.name for receipt in entry.receipts],
+        "invoice_number": entry.invoice_number,
+        "due_date": entry.due_date.isoformat() if entry.due_date else None,
+        "source_url": entry.source_url,
+        "metadata": dict(entry.metadata),
+    }  # fmt: skip
+
+
+# What a result changes on a row; the payload and posting are written once per row and run.
+RESULT_FIELDS = [
+    "status", "external_id", "external_url", "exported_at", "in_flight_since",
+    "next_attempt_at", "failure_reason", "failure_reason_type", "failure_mode", "error_detail",
+    "reported_at", "attempts", "updated_at",
+]  # fmt: skip
 
 
 class ItemPoster:
@@ -63,6 +104,13 @@ class ItemPoster:
         self.fallback_to_pleo_codes = fallback_to_pleo_codes
         self.fetch_file = fetch_file
         self.max_attempts = settings.SYNC_MAX_ATTEMPTS
+        self._stored: set[int] = set()  # rows whose payload and posting are saved already
+
+    def _save(self, row: ExportItem, fields: list[str]) -> None:
+        if row.pk not in self._stored:
+            fields = [*fields, "payload", "posting"]
+            self._stored.add(row.pk)
+        row.save(update_fields=fields)
 
     def process(self, row: ExportItem) -> None:
         """Post the row's payload (already stored on it) unless it is finished or not yet due."""
@@ -108,9 +156,7 @@ class ItemPoster:
         try:
             ref = self.erp.find(entry.pleo_id)
             if ref is None:
-                row.in_flight_since = timezone.now()
                 row.attempts += 1
-                row.save(update_fields=["in_flight_since", "attempts", "posting", "payload"])
                 ref = self.erp.post(entry)
         except RetryableError as error:
             self.retry_later(row, error)
@@ -150,17 +196,7 @@ class ItemPoster:
         row.failure_reason = error.message
         row.failure_reason_type = error.reason_type
         row.error_detail = error.detail
-        row.save(
-            update_fields=[
-                "next_attempt_at",
-                "in_flight_since",
-                "failure_reason",
-                "failure_reason_type",
-                "error_detail",
-                "posting",
-                "payload",
-            ]
-        )
+        self._save(row, RESULT_FIELDS)
 
     def succeed(self, row: ExportItem, ref: ExternalRef) -> None:
         row.status = ItemStatus.SUCCESSFUL
@@ -170,7 +206,7 @@ class ItemPoster:
         row.in_flight_since = row.next_attempt_at = None
         row.failure_reason = row.failure_reason_type = row.failure_mode = row.error_detail = ""
         row.reported_at = None
-        row.save()
+        self._save(row, RESULT_FIELDS)
 
     def fail(
         self, row: ExportItem, reason_type: str, reason: str, mode: str, *, detail: str = ""
@@ -182,4 +218,4 @@ class ItemPoster:
         row.error_detail = detail
         row.in_flight_since = row.next_attempt_at = None
         row.reported_at = None
-        row.save()
+        self._save(row, RESULT_FIELDS)
