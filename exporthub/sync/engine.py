@@ -224,6 +224,7 @@ class JobRun:
                 "Pleo returned no accounting data for this entry.",
                 FailureMode.PERMANENT,
             )
+        poster.flush()
 
     def post_page(self, poster: ItemPoster, page: list[dict]) -> None:
         if not page:
@@ -251,6 +252,7 @@ class JobRun:
                 row.payload = raw
                 poster.process(row)
                 self.beat()
+        poster.flush()
         report_results(self.pleo, self.job, all_remaining=False)
 
     def retry_due_items(self) -> None:
@@ -270,6 +272,7 @@ class JobRun:
                         FailureMode.EXCEEDED,
                         detail=row.error_detail,
                     )
+                poster.flush()
                 return
             next_due = (
                 waiting.filter(next_attempt_at__isnull=False)
@@ -285,6 +288,7 @@ class JobRun:
             for row in waiting.filter(due):
                 poster.process(row)
                 self.beat()
+            poster.flush()
             report_results(self.pleo, self.job, all_remaining=False)
 
     def finish(self) -> None:

@@ -1,9 +1,8 @@
 """Posting one export item into the ERP, exactly once, and recording the outcome on its row.
 
 Exactly once: before every create the connector is asked whether the entry is already in the
-ERP (`find`, by Pleo id), and the outcome is saved right after the write. A crash anywhere leaves
-either nothing posted, or a posting the next run finds instead of creating a second one. Each row
-is written once per outcome (one UPDATE per item on the hot path).
+ERP (`find`, by Pleo id), and outcomes are saved in batches of a page. A crash anywhere leaves
+either nothing posted, or a posting the next run finds instead of creating a second one.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import traceback
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from exporthub.connectors.base import Connector, ExternalRef, JournalEntry
@@ -80,12 +80,13 @@ def posting_as_json(entry: JournalEntry) -> dict:
     }  # fmt: skip
 
 
-# What a result changes on a row; the payload and posting are written once per row and run.
+# What an outcome changes on a row, written in batches together with the payload and posting.
 RESULT_FIELDS = [
     "status", "external_id", "external_url", "exported_at", "in_flight_since",
     "next_attempt_at", "failure_reason", "failure_reason_type", "failure_mode", "error_detail",
     "reported_at", "attempts", "updated_at",
 ]  # fmt: skip
+SAVED_FIELDS = [*RESULT_FIELDS, "payload", "posting"]
 
 
 class ItemPoster:
@@ -104,13 +105,38 @@ class ItemPoster:
         self.fallback_to_pleo_codes = fallback_to_pleo_codes
         self.fetch_file = fetch_file
         self.max_attempts = settings.SYNC_MAX_ATTEMPTS
-        self._stored: set[int] = set()  # rows whose payload and posting are saved already
+        self._unsaved: dict[int, ExportItem] = {}
 
-    def _save(self, row: ExportItem, fields: list[str]) -> None:
-        if row.pk not in self._stored:
-            fields = [*fields, "payload", "posting"]
-            self._stored.add(row.pk)
-        row.save(update_fields=fields)
+    def _save(self, row: ExportItem) -> None:
+        """Queue the row's outcome for the next `flush()`.
+
+        Batching is safe for exactly-once: an outcome lost in a crash before the flush is
+        recovered by `find()` on the next run, which never posts the entry a second time.
+        """
+        self._unsaved[row.pk] = row
+
+    def flush(self) -> None:
+        """Write the queued outcomes in one round trip (call before reading rows back).
+
+        One prepared UPDATE run for every row (`executemany`): Django's `bulk_update` builds a
+        CASE expression per field and row, which costs more than the statements it saves.
+        """
+        if not self._unsaved:
+            return
+        now = timezone.now()
+        fields = [ExportItem._meta.get_field(name) for name in SAVED_FIELDS]
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        sql = f"UPDATE {quote(ExportItem._meta.db_table)} SET {assignments} WHERE id = %s"
+        params = []
+        for row in self._unsaved.values():
+            row.updated_at = now
+            values = [field.get_db_prep_save(getattr(row, field.attname), connection)
+                      for field in fields]  # fmt: skip
+            params.append([*values, row.pk])
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+        self._unsaved.clear()
 
     def process(self, row: ExportItem) -> None:
         """Post the row's payload (already stored on it) unless it is finished or not yet due."""
@@ -196,7 +222,7 @@ class ItemPoster:
         row.failure_reason = error.message
         row.failure_reason_type = error.reason_type
         row.error_detail = error.detail
-        self._save(row, RESULT_FIELDS)
+        self._save(row)
 
     def succeed(self, row: ExportItem, ref: ExternalRef) -> None:
         row.status = ItemStatus.SUCCESSFUL
@@ -206,7 +232,7 @@ class ItemPoster:
         row.in_flight_since = row.next_attempt_at = None
         row.failure_reason = row.failure_reason_type = row.failure_mode = row.error_detail = ""
         row.reported_at = None
-        self._save(row, RESULT_FIELDS)
+        self._save(row)
 
     def fail(
         self, row: ExportItem, reason_type: str, reason: str, mode: str, *, detail: str = ""
@@ -218,4 +244,4 @@ class ItemPoster:
         row.error_detail = detail
         row.in_flight_since = row.next_attempt_at = None
         row.reported_at = None
-        self._save(row, RESULT_FIELDS)
+        self._save(row)

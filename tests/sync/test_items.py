@@ -28,3 +28,45 @@ def test_the_stored_posting_says_everything_the_entry_says():
     }  # fmt: skip
     assert Decimal(stored["wallet_amount"]["value"]) == Decimal("125.00")
     assert stored["party"]["name"] == "Café Nord"
+
+
+def test_outcomes_are_written_in_one_batch_and_read_back_intact(integration, company):
+    from exporthub.connectors.base import ExternalRef
+    from exporthub.sync.items import ItemPoster
+    from exporthub.sync.models import ExportItem, ExportJob, ItemStatus
+
+    job = ExportJob.objects.create(
+        integration=integration, pleo_id="6f1c2a90-4b7e-4c55-9d0e-2a6b1f3c8e71",
+        company_id=company.uuid, pleo_created_at="2026-05-04T09:12:44Z",
+    )  # fmt: skip
+    rows = [
+        ExportItem.objects.create(job=job, accounting_entry_id=f"0b7d4c1e-2f3a-4e5b-8c9d-{n:012d}")
+        for n in range(3)
+    ]
+    poster = ItemPoster(None, MappingTable([]), fallback_to_pleo_codes=True)
+    for n, row in enumerate(rows[:2]):
+        row.payload = {"amount": {"value": Decimal("12.5")}, "n": n}
+        row.posting = {"lines": [{"debit": "12.50"}]}
+        poster.succeed(row, ExternalRef(id=f"JE-{n}", url=f"https://erp.example/{n}"))
+    rows[2].payload = {"n": 2}
+    poster.fail(rows[2], "account_unknown", "Pleo account 6999 is not mapped.", "config")
+    assert ExportItem.objects.filter(status=ItemStatus.PENDING).count() == 3  # not yet written
+
+    poster.flush()
+
+    stored = {row.pk: row for row in ExportItem.objects.all()}
+    first = stored[rows[0].pk]
+    assert (first.status, first.external_id, first.external_url) == (
+        "successful",
+        "JE-0",
+        "https://erp.example/0",
+    )
+    assert first.payload == {"amount": {"value": 12.5}, "n": 0}
+    assert first.posting == {"lines": [{"debit": "12.50"}]}
+    assert first.exported_at is not None and first.reported_at is None
+    failed = stored[rows[2].pk]
+    assert (failed.status, failed.failure_reason_type, failed.failure_mode) == (
+        "failed",
+        "account_unknown",
+        "config",
+    )
