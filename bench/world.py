@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from exporthub.connectors.models import ConnectorConfig
+from exporthub.demo import services as demo
 from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import Account, ReceiptFile, TaxCode, Vendor
@@ -20,29 +21,9 @@ from exporthub.sync.models import Integration, Mapping
 
 Kind = Mapping.Kind
 
-# The seeded chart (exporthub/sandbox/master_data.py) as Beancount accounts (name: code).
-LEDGER_ACCOUNTS = {
-    "Expenses:Meals": "6000",
-    "Expenses:Travel": "6010",
-    "Expenses:Software": "6020",
-    "Expenses:Office": "6030",
-    "Expenses:Mileage": "6040",
-    "Expenses:PerDiem": "6050",
-    "Expenses:Marketing": "6060",
-    "Expenses:Consulting": "6070",
-    "Expenses:BankFees": "6080",
-    "Assets:VAT:Input": "6900",
-    "Assets:VAT:ReverseChargeInput": "6910",
-    "Liabilities:VAT:ReverseChargeOutput": "6920",
-    "Assets:Pleo:DKK": "5820",
-    "Liabilities:Employees": "2820",
-    "Liabilities:Suppliers": "2400",
-}
-BEANCOUNT_MAPPINGS = [
-    (Kind.ACCOUNT, "vat:in", "6900"),
-    (Kind.CONTRA_ACCOUNT, "invoice", "2400"),
-    (Kind.CONTRA_ACCOUNT, "*", "2820"),
-]
+# The seeded chart as Beancount accounts, and the mappings it needs: the demo's.
+LEDGER_ACCOUNTS = demo.LEDGER_ACCOUNTS
+BEANCOUNT_MAPPINGS = [(kind, pleo_key, erp_key) for kind, pleo_key, erp_key, _ in demo.MAPPINGS]
 BEANCOUNT_UNMAPPED = {Kind.ACCOUNT: "6030", Kind.TAX_CODE: "I25", Kind.VENDOR: "V9999"}
 
 # The same chart onto Tryton's generic English chart (exporthub/connectors/tryton/local_setup.py),
