@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+import itertools
+from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from exporthub.core.models import ActivityEntry
@@ -94,10 +95,17 @@ class Chart:
         ]
 
 
+def _day_start(day: dt.date) -> dt.datetime:
+    """Midnight of `day` in the current time zone: comparing a column with it uses the index,
+    where `column__date` makes the database convert every row."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 def company_stats(
     integrations: QuerySet[Integration], items: QuerySet[ExportItem], today: dt.date | None = None
 ) -> list[CompanyStats]:
-    """Totals for each integration, in a fixed number of queries whatever the row counts."""
+    """Totals for each integration, in a fixed number of queries whatever the row and company
+    counts: every figure is one query grouped by integration."""
     today = today or timezone.localdate()
     stats = {i.pk: CompanyStats(i) for i in integrations}
     ids = list(stats)
@@ -129,70 +137,124 @@ def company_stats(
         stats[row["job__integration_id"]].failed = Bucket(row["n"], row["minor"] or 0)
     for job in ExportJob.objects.filter(integration_id__in=ids).unfinished():
         stats[job.integration_id].running.append(job)
-    checks = ActivityEntry.objects.filter(action__startswith="dashboard.erp.test")
-    for company in stats.values():
-        company.erp_check = checks.filter(
-            object_id=str(company.integration.erp_connection_id)
-        ).first()
-        company.readiness = readiness(company.integration, scoped, today)
-        company.chart = chart(company.integration, scoped, today)
+    _add_erp_checks(stats)
+    for integration_id, value in readiness(ids, scoped, today).items():
+        stats[integration_id].readiness = value
+    for integration_id, value in chart(ids, scoped, today).items():
+        stats[integration_id].chart = value
     return list(stats.values())
 
 
-def readiness(integration: Integration, items: QuerySet[ExportItem], today: dt.date) -> Readiness:
-    """Share of this month's entries exported, and what blocks the rest, by cause."""
+def _add_erp_checks(stats: dict[int, CompanyStats]) -> None:
+    """The newest connection test of each company's ERP connection."""
+    wanted = {str(c.integration.erp_connection_id) for c in stats.values()}
+    newest: dict[str, ActivityEntry] = {}
+    checks = ActivityEntry.objects.filter(
+        object_type="connectors.connectorconfig",
+        object_id__in=wanted,
+        action__in=["dashboard.erp.tested", "dashboard.erp.test_failed"],
+    ).order_by("-created_at", "-id")
+    # Newest first, and at most one row per connection is needed: stop once all are found.
+    for check in checks.iterator(chunk_size=100):
+        newest.setdefault(check.object_id, check)
+        if len(newest) == len(wanted):
+            break
+    for company in stats.values():
+        company.erp_check = newest.get(str(company.integration.erp_connection_id))
+
+
+def readiness(
+    integration_ids: list[int], items: QuerySet[ExportItem], today: dt.date
+) -> dict[int, Readiness]:
+    """Per integration: share of this month's entries exported, and what blocks the rest, by
+    cause (open failures by reason type, then pre-flight problems of queued entries)."""
     month = today.replace(day=1)
     prefix = f"{month:%Y-%m}"
-    mine = items.filter(job__integration=integration, payload__date__startswith=prefix)
+    found = {pk: Readiness(month=month, total=0, exported=0, blockers=[]) for pk in integration_ids}
+    blockers: dict[int, Counter[str]] = {pk: Counter() for pk in integration_ids}
+    mine = items.filter(job__integration_id__in=integration_ids, payload__date__startswith=prefix)
     exported = (
-        mine.filter(status=ItemStatus.SUCCESSFUL).values("accounting_entry_id").distinct().count()
+        mine.filter(status=ItemStatus.SUCCESSFUL)
+        .values("job__integration_id")
+        .annotate(n=Count("accounting_entry_id", distinct=True))
+        .order_by()
     )
-    queued = integration.queued_entries.filter(
-        performed_at__date__gte=month, performed_at__date__lte=today
+    for row in exported:
+        found[row["job__integration_id"]].exported = row["n"]
+        found[row["job__integration_id"]].total += row["n"]
+    causes = (
+        open_failures(mine)
+        .values("job__integration_id", "failure_reason_type")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    blockers: Counter[str] = Counter()
-    causes = open_failures(mine).values("failure_reason_type").annotate(n=Count("id")).order_by()
     for row in causes:
-        blockers[row["failure_reason_type"] or "unknown"] += row["n"]
-    flagged = queued.exclude(problems="").values_list("problems").annotate(n=Count("id"))
-    for problems, n in flagged.order_by():
-        for problem in problems.split():
-            blockers[f"pre-flight: {problem.replace('_', ' ')}"] += n
-    return Readiness(
-        month=month,
-        total=exported + queued.count(),
-        exported=exported,
-        blockers=blockers.most_common(),
-    )
-
-
-def chart(integration: Integration, items: QuerySet[ExportItem], today: dt.date) -> Chart:
-    """Per day over the last 30 days: entries exported that day, and entries of that day that
-    still wait in the queue."""
-    start = today - dt.timedelta(days=CHART_DAYS - 1)
-    days = [start + dt.timedelta(days=n) for n in range(CHART_DAYS)]
-    exported: defaultdict[dt.date, int] = defaultdict(int)
-    rows = (
-        items.filter(
-            job__integration=integration,
-            status=ItemStatus.SUCCESSFUL,
-            exported_at__date__gte=start,
+        blockers[row["job__integration_id"]][row["failure_reason_type"] or "unknown"] += row["n"]
+    queued = (
+        QueuedEntry.objects.filter(
+            integration_id__in=integration_ids,
+            performed_at__gte=_day_start(month),
+            performed_at__lt=_day_start(today + dt.timedelta(days=1)),
         )
-        .annotate(day=TruncDate("exported_at"))
-        .values("day")
+        .values("integration_id", "problems")
         .annotate(n=Count("id"))
         .order_by()
     )
-    for row in rows:
-        exported[row["day"]] += row["n"]
-    queued: defaultdict[dt.date, int] = defaultdict(int)
-    rows = (
-        integration.queued_entries.filter(performed_at__date__gte=start)
-        .annotate(day=TruncDate("performed_at"))
-        .values("day")
-        .annotate(n=Count("id"))
+    for row in queued:
+        found[row["integration_id"]].total += row["n"]
+        for problem in row["problems"].split():
+            blockers[row["integration_id"]][f"pre-flight: {problem.replace('_', ' ')}"] += row["n"]
+    for pk, value in found.items():
+        value.blockers = blockers[pk].most_common()
+    return found
+
+
+def chart(
+    integration_ids: list[int], items: QuerySet[ExportItem], today: dt.date
+) -> dict[int, Chart]:
+    """Per integration, per day over the last 30 days: entries exported that day, and entries
+    of that day that still wait in the queue. One count per day in a single scan: truncating
+    each row's timestamp to a date would convert every row (a Python call per row on SQLite)."""
+    start = today - dt.timedelta(days=CHART_DAYS - 1)
+    days = [start + dt.timedelta(days=n) for n in range(CHART_DAYS + 1)]
+    bounds = [_day_start(day) for day in days]
+
+    def per_day(field: str) -> dict:
+        return {
+            f"d{n}": Count("id", filter=Q(**{f"{field}__gte": low, f"{field}__lt": high}))
+            for n, (low, high) in enumerate(itertools.pairwise(bounds))
+        }
+
+    exported = (
+        items.filter(
+            job__integration_id__in=integration_ids,
+            status=ItemStatus.SUCCESSFUL,
+            exported_at__gte=bounds[0],
+            exported_at__lt=bounds[-1],
+        )
+        .values("job__integration_id")
+        .annotate(**per_day("exported_at"))
         .order_by()
     )
-    for row in rows:
-        queued[row["day"]] += row["n"]
-    return Chart(days, [exported[d] for d in days], [queued[d] for d in days])
+    queued = (
+        QueuedEntry.objects.filter(
+            integration_id__in=integration_ids,
+            performed_at__gte=bounds[0],
+            performed_at__lt=bounds[-1],
+        )
+        .values("integration_id")
+        .annotate(**per_day("performed_at"))
+        .order_by()
+    )
+    counts = {
+        "exported": {row.pop("job__integration_id"): row for row in exported},
+        "queued": {row.pop("integration_id"): row for row in queued},
+    }
+    found = {}
+    for pk in integration_ids:
+        series = {
+            name: [by_company.get(pk, {}).get(f"d{n}", 0) for n in range(CHART_DAYS)]
+            for name, by_company in counts.items()
+        }
+        found[pk] = Chart(days[:-1], series["exported"], series["queued"])
+    return found

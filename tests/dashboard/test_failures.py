@@ -64,3 +64,38 @@ def fix_mappings(integration, payload) -> None:
             integration.mappings.get_or_create(
                 kind=Mapping.Kind.TAX_CODE, pleo_key=line["tax"]["id"], erp_key="I25"
             )
+
+
+def test_it_pages_many_causes_biggest_first(client, viewer, integration):
+    import uuid
+
+    from exporthub.dashboard.views.failures import GROUPS_PER_PAGE
+
+    job = ExportJob.objects.create(
+        integration=integration,
+        pleo_id=uuid.uuid4(),
+        company_id=integration.pleo_connection.company_id,
+        status="completed_with_errors",
+        pleo_created_at="2026-03-01T12:00:00Z",
+    )
+    causes = GROUPS_PER_PAGE + 5
+    ExportItem.objects.bulk_create(
+        ExportItem(
+            job=job,
+            accounting_entry_id=uuid.uuid4(),
+            status="failed",
+            failure_reason_type="account_unknown",
+            failure_reason=f"Pleo account {n} (X) is not mapped",
+        )
+        for n in range(causes)
+        for _ in range(2 if n == causes - 1 else 1)
+    )
+    client.force_login(viewer)
+    first = client.get(reverse("dashboard:failure-list")).content.decode()
+    assert first.count('class="card failure-group"') == GROUPS_PER_PAGE
+    assert f"{causes + 1} failed items waiting for a fix" in first
+    assert f"({causes} causes, the biggest first)" in first
+    assert first.index(f"Pleo account {causes - 1} (X)") < first.index("Pleo account 0 (X)")
+    second = client.get(reverse("dashboard:failure-list"), {"page": 2}).content.decode()
+    assert second.count('class="card failure-group"') == 5
+    assert "Page 2 of 2" in second

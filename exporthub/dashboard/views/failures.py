@@ -8,16 +8,26 @@ from django.views.decorators.http import require_POST
 from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
 from exporthub.dashboard.failures import failure_groups, retry_group
-from exporthub.dashboard.views.common import render_page
+from exporthub.dashboard.views.common import page_of, render_page
 from exporthub.pleo.errors import PleoError
+
+GROUPS_PER_PAGE = 25
 
 
 @role_required(VIEWER)
 def failure_list(request: HttpRequest) -> HttpResponse:
     groups = failure_groups(scope.items(request.user))
-    examples = scope.items(request.user).in_bulk([g.example_id for g in groups])
+    page = page_of(request, groups, GROUPS_PER_PAGE)
+    # Only the page's examples, without their payloads (the page shows the reason, not the entry).
+    examples = (
+        scope.items(request.user)
+        .select_related(None)
+        .only("id", "accounting_entry_id", "failure_reason")
+        .in_bulk([g.example_id for g in page])
+    )
     context = {
-        "groups": [(group, examples.get(group.example_id)) for group in groups],
+        "page": page,
+        "groups": [(group, examples.get(group.example_id)) for group in page],
         "can_retry": has_role(request.user, ACCOUNTANT),
         "total": sum(group.count for group in groups),
     }
