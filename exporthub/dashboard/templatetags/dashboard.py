@@ -6,6 +6,7 @@ from django import template
 
 from exporthub.core.access import has_role
 from exporthub.core.money import from_minor_units
+from exporthub.dashboard.redaction import redact_text
 
 register = template.Library()
 
@@ -26,7 +27,10 @@ def money(minor, currency: str = "") -> str:
     """Minor units as a readable amount: 123456, "DKK" → "1,234.56 DKK"."""
     if minor in (None, ""):
         return "—"
-    amount = from_minor_units(int(minor), currency) if currency else Decimal(minor) / 100
+    if currency:
+        amount = from_minor_units(int(minor), currency)
+    else:  # a total over entries: the wallet currency's two decimals, shown even when zero
+        amount = (Decimal(int(minor)) / 100).quantize(Decimal("0.01"))
     return f"{amount:,} {currency}".strip()
 
 
@@ -57,3 +61,9 @@ def nonzero(value) -> str:
         return "" if Decimal(str(value)) == 0 else str(value)
     except (ArithmeticError, ValueError):
         return str(value)
+
+
+@register.filter
+def redacted(value) -> str:
+    """A logged value as text, with tokens and URL passwords in free text hidden."""
+    return "" if value is None else redact_text(str(value))

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from exporthub.core.access import ACCOUNTANT, role_required
 from exporthub.dashboard import scope
 from exporthub.dashboard.forms import ActivityFilterForm
+from exporthub.dashboard.redaction import redact_text
 from exporthub.dashboard.views.common import page_of, query_without_page, render_page
 
 COLUMNS = [
@@ -57,12 +58,18 @@ def activity_export(request: HttpRequest) -> StreamingHttpResponse:
                     entry.company_id or "",
                     entry.object_type,
                     entry.object_id,
-                    json.dumps(entry.before) if entry.before is not None else "",
-                    json.dumps(entry.after) if entry.after is not None else "",
-                    json.dumps(entry.data),
+                    _json(entry.before),
+                    _json(entry.after),
+                    _json(entry.data),
                 ]
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="activity.csv"'
     return response
+
+
+def _json(value) -> str:
+    """Secret-named keys were redacted when the entry was written; free text (an ERP's or Pleo's
+    answer quoted in a message) may still carry a token or a URL password: hide those too."""
+    return "" if value is None else redact_text(json.dumps(value))

@@ -1,0 +1,148 @@
+"""The overview's figures, with known data: totals per status, the chart, month-end readiness."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from exporthub.dashboard.stats import company_stats
+from exporthub.sync.models import ExportItem, ExportJob, QueuedEntry
+
+UTC = dt.UTC
+
+
+def at(day: str, hour: int = 12) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
+
+
+def queued(integration, day: str, minor: int, *, status="QUEUED", problems=""):
+    return QueuedEntry.objects.create(
+        integration=integration,
+        company_id=integration.pleo_connection.company_id,
+        entry_id=uuid.uuid4(),
+        export_status=status,
+        family="CARD_PURCHASE",
+        performed_at=at(day),
+        amount_minor=minor,
+        currency="DKK",
+        problems=problems,
+        refreshed_at=at(day),
+    )
+
+
+def job_of(integration) -> ExportJob:
+    return ExportJob.objects.create(
+        integration=integration,
+        pleo_id=uuid.uuid4(),
+        company_id=integration.pleo_connection.company_id,
+        status="completed_with_errors",
+        pleo_created_at=at("2026-03-01"),
+    )
+
+
+def item(job, day: str, minor: int, *, exported: str = "", reason_type: str = "", entry=None):
+    return ExportItem.objects.create(
+        job=job,
+        accounting_entry_id=entry or uuid.uuid4(),
+        status="failed" if reason_type else "successful",
+        failure_reason_type=reason_type,
+        failure_reason=f"{reason_type} problem" if reason_type else "",
+        exported_at=at(exported, 10) if exported else None,
+        payload={"date": day, "amount": {"inWalletCurrency": {"value": minor}}},
+    )
+
+
+@pytest.fixture
+def figures(integration):
+    """March 2026, seen on the 20th: four entries wait (one of February), one is exporting,
+    four items went through (one after a retry), one failed and waits for a fix."""
+    queued(integration, "2026-03-05", 1000, problems="account")
+    queued(integration, "2026-03-05", 2000)
+    queued(integration, "2026-03-18", 3000, problems="account tax_code")
+    queued(integration, "2026-02-10", 700)
+    queued(integration, "2026-03-10", 500, status="EXPORTING")
+    first, second = job_of(integration), job_of(integration)
+    item(first, "2026-03-02", 10000, exported="2026-03-15")
+    item(first, "2026-03-02", 2500, exported="2026-03-15")
+    item(first, "2026-02-27", 400, exported="2026-02-28")
+    item(first, "2026-03-03", 900, reason_type="account_unknown")
+    retried = item(first, "2026-03-04", 100, reason_type="tax_code_unknown")
+    item(second, "2026-03-04", 100, exported="2026-03-16", entry=retried.accounting_entry_id)
+    with time_machine.travel(at("2026-03-20"), tick=False):
+        yield integration
+
+
+def test_it_counts_and_sums_per_status(figures):
+    (stats,) = company_stats(type(figures).objects.filter(pk=figures.pk), ExportItem.objects.all())
+    assert (stats.queued.count, stats.queued.minor) == (4, 6700)
+    assert (stats.exporting.count, stats.exporting.minor) == (1, 500)
+    assert (stats.exported.count, stats.exported.minor) == (4, 13000)
+    assert (stats.failed.count, stats.failed.minor) == (1, 900)
+
+
+def test_it_measures_month_end_readiness_with_blockers_by_cause(figures):
+    (stats,) = company_stats(type(figures).objects.filter(pk=figures.pk), ExportItem.objects.all())
+    readiness = stats.readiness
+    assert readiness.month == dt.date(2026, 3, 1)
+    assert (readiness.exported, readiness.total, readiness.percent) == (3, 7, 43)
+    assert readiness.blockers == [
+        ("pre-flight: account", 2),
+        ("account_unknown", 1),
+        ("pre-flight: tax code", 1),
+    ]
+
+
+def test_it_charts_the_last_30_days(figures):
+    (stats,) = company_stats(type(figures).objects.filter(pk=figures.pk), ExportItem.objects.all())
+    chart = stats.chart
+    assert (chart.days[0], chart.days[-1], len(chart.days)) == (
+        dt.date(2026, 2, 19),
+        dt.date(2026, 3, 20),
+        30,
+    )
+    exported = {d: n for d, n in zip(chart.days, chart.exported, strict=True) if n}
+    waiting = {d: n for d, n in zip(chart.days, chart.queued, strict=True) if n}
+    assert exported == {dt.date(2026, 2, 28): 1, dt.date(2026, 3, 15): 2, dt.date(2026, 3, 16): 1}
+    assert waiting == {dt.date(2026, 3, 5): 2, dt.date(2026, 3, 10): 1, dt.date(2026, 3, 18): 1}
+
+
+def test_it_renders_the_figures(client, accountant, figures):
+    client.force_login(accountant)
+    page = client.get(reverse("home")).content.decode()
+    tiles = re.findall(
+        r'tile-label">(\w+)</span><strong>(\d+)</strong><span class="muted">([^<]+)', page
+    )
+    assert tiles == [
+        ("Queued", "4", "67.00"),
+        ("Exporting", "1", "5.00"),
+        ("Exported", "4", "130.00"),
+        ("Failed", "1", "9.00"),
+    ]
+    assert len(re.findall(r'<rect [^>]*class="bar-exported"', page)) == 30
+    assert len(re.findall(r'<rect [^>]*class="bar-queued"', page)) == 30
+    assert "<title>15 Mar: 2 exported</title>" in page
+    assert "<title>05 Mar: 2 queued</title>" in page
+    tallest = re.search(r'<rect [^>]*height="([\d.]+)" class="bar-exported"><title>15 Mar', page)
+    assert float(tallest.group(1)) == 140.0  # the peak fills the chart's height less its margin
+    assert "Month-end readiness, March 2026" in page
+    assert '<p class="big">43%</p>' in page
+    assert "3 of 7 entries of the month exported." in page
+    assert '<td>pre-flight: tax code</td><td class="num">1</td>' in page
+
+
+def test_it_counts_the_readiness_of_an_empty_month_as_done(integration):
+    with time_machine.travel(at("2026-03-20"), tick=False):
+        (stats,) = company_stats(
+            type(integration).objects.filter(pk=integration.pk), ExportItem.objects.all()
+        )
+    assert (stats.readiness.total, stats.readiness.percent, stats.readiness.blockers) == (
+        0,
+        100,
+        [],
+    )
+    assert stats.chart.exported == [0] * 30
