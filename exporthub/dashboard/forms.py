@@ -9,6 +9,7 @@ from django.core.validators import URLValidator
 from django.db.models import Q
 
 from exporthub.core.access import ROLES
+from exporthub.core.money import currency_exponent
 from exporthub.pleo.models import PleoConnection
 from exporthub.sync.models import Integration, Mapping
 
@@ -93,8 +94,11 @@ class QueueFilterForm(forms.Form):
         label="Per page", required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES]
     )
 
-    def filter(self, rows):
-        """Apply the valid filters to a QueuedEntry queryset (invalid ones are ignored)."""
+    def filter(self, rows, currency: str = ""):
+        """Apply the valid filters to a QueuedEntry queryset (invalid ones are ignored).
+
+        Amount bounds are in the wallet `currency`'s major units (JPY 0 decimals, KWD 3).
+        """
         data = self.cleaned_data if self.is_valid() else {}
         if data.get("q"):
             rows = rows.filter(_search(data["q"]))
@@ -105,9 +109,9 @@ class QueueFilterForm(forms.Form):
         if data.get("family"):
             rows = rows.filter(family=data["family"])
         if data.get("amount_min") is not None:
-            rows = rows.filter(amount_minor__gte=int(data["amount_min"] * 100))
+            rows = rows.filter(amount_minor__gte=_minor(data["amount_min"], currency))
         if data.get("amount_max") is not None:
-            rows = rows.filter(amount_minor__lte=int(data["amount_max"] * 100))
+            rows = rows.filter(amount_minor__lte=_minor(data["amount_max"], currency))
         if data.get("supplier"):
             rows = rows.filter(supplier__istartswith=data["supplier"])
         if data.get("account"):
@@ -294,3 +298,8 @@ class ActivityFilterForm(forms.Form):
         if data.get("date_to"):
             rows = rows.filter(created_at__date__lte=data["date_to"])
         return rows
+
+
+def _minor(amount, currency: str) -> int:
+    """A typed amount as whole minor units of `currency`, rounded to the nearest unit."""
+    return int(amount.scaleb(currency_exponent(currency or "EUR")).to_integral_value())

@@ -18,6 +18,7 @@ from exporthub.sync.models import ExportItem, ExportJob, Integration, ItemStatus
 
 CHART_DAYS = 30
 _WALLET_MINOR = Cast(KT("payload__amount__inWalletCurrency__value"), BigIntegerField())
+_WALLET_CURRENCY = KT("payload__amount__inWalletCurrency__currency")
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Bucket:
 @dataclass
 class CompanyStats:
     integration: Integration
+    currency: str = ""  # the wallet currency the sums are in
     queued: Bucket = field(default_factory=Bucket)
     exporting: Bucket = field(default_factory=Bucket)
     exported: Bucket = field(default_factory=Bucket)
@@ -111,7 +113,7 @@ def company_stats(
     ids = list(stats)
     queue = (
         QueuedEntry.objects.filter(integration_id__in=ids)
-        .values("integration_id", "export_status")
+        .values("integration_id", "export_status", "currency")
         .annotate(n=Count("id"), minor=Sum("amount_minor"))
         .order_by()
     )
@@ -120,14 +122,17 @@ def company_stats(
         bucket = company.exporting if row["export_status"] == "EXPORTING" else company.queued
         bucket.count += row["n"]
         bucket.minor += row["minor"] or 0
+        company.currency = row["currency"]
     scoped = items.filter(job__integration_id__in=ids).order_by()
     exported = (
         scoped.filter(status=ItemStatus.SUCCESSFUL)
-        .values("job__integration_id")
+        .values("job__integration_id", currency=_WALLET_CURRENCY)
         .annotate(n=Count("id"), minor=Sum(_WALLET_MINOR))
     )
     for row in exported:
-        stats[row["job__integration_id"]].exported = Bucket(row["n"], row["minor"] or 0)
+        company = stats[row["job__integration_id"]]
+        company.exported = Bucket(row["n"], row["minor"] or 0)
+        company.currency = company.currency or row["currency"] or ""
     failed = (
         open_failures(scoped)
         .values("job__integration_id")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
 from exporthub.sync.models import ExportJob, QueuedEntry
@@ -100,3 +102,30 @@ def test_it_says_when_pleo_has_not_shared_an_entrys_data(client, viewer, integra
         reverse("dashboard:entry-preview", args=[integration.pk, entry.entry_id])
     ).content.decode()
     assert "only inside an export job" in page
+
+
+def test_it_shows_and_filters_amounts_in_the_wallet_currencys_own_decimals(
+    client, accountant, integration
+):
+    from django.utils import timezone
+
+    from exporthub.sync.models import QueuedEntry
+
+    integration.queued_entries.all().delete()
+    now = timezone.now()
+    for n, minor in enumerate([1500, 250, 12345]):  # 1.500, 0.250 and 12.345 KWD
+        QueuedEntry.objects.create(
+            integration=integration, company_id=integration.pleo_connection.company_id,
+            entry_id=f"0b7d4c1e-2f3a-4e5b-8c9d-{n:012d}", export_status="QUEUED",
+            family="CARD_PURCHASE", performed_at=now, amount_minor=minor, currency="KWD",
+            refreshed_at=now,
+        )  # fmt: skip
+    client.force_login(accountant)
+    url = reverse("dashboard:queue", args=[integration.pk])
+
+    page = client.get(url).content.decode()
+    filtered = client.get(url, {"amount_min": "1", "amount_max": "13"}).content.decode()
+
+    assert "14.095 KWD" in page  # the total, with KWD's three decimals
+    assert "12.345 KWD" in page
+    assert "2 matching entries" in re.sub(r"<[^>]+>", "", filtered)

@@ -32,12 +32,14 @@ MAX_EXPORT = 10_000
 def queue(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
     form = QueueFilterForm(request.GET)
-    rows = form.filter(integration.queued_entries.all())
+    currency = wallet_currency(integration)
+    rows = form.filter(integration.queued_entries.all(), currency)
     totals = rows.order_by().aggregate(n=Count("id"), minor=Sum("amount_minor"))
     page = page_of(request, rows, form.page_size, count=totals["n"])
     context = {
         "integration": integration,
         "form": form,
+        "currency": currency,
         "page": page,
         "totals": totals,
         "families": _families(integration),
@@ -73,7 +75,9 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("dashboard:queue", args=[integration.pk]) + "?" + request.POST.get("query", "")
     if request.POST.get("all_matching"):
         form = QueueFilterForm(request.POST)
-        rows = form.filter(integration.queued_entries.filter(export_status="QUEUED"))
+        rows = form.filter(
+            integration.queued_entries.filter(export_status="QUEUED"), wallet_currency(integration)
+        )
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)[: MAX_EXPORT + 1]]
     else:
         chosen = request.POST.getlist("entry")
@@ -121,3 +125,8 @@ def entry_preview(request: HttpRequest, pk: int, entry_id) -> HttpResponse:
         "preview": preview_posting(integration, str(entry_id)),
     }
     return render_page(request, "dashboard/queue/entry_preview.html", context, "entry-preview")
+
+
+def wallet_currency(integration) -> str:
+    """The company's wallet currency, as its queued entries carry it ("" when none is queued)."""
+    return integration.queued_entries.values_list("currency", flat=True).first() or ""
