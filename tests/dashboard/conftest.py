@@ -9,32 +9,10 @@ from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import engine, wiring
 from exporthub.sync.actions import create_export_job
-from exporthub.sync.models import ExportJob, Integration, Mapping
+from exporthub.sync.models import ExportJob, Integration
 from exporthub.sync.queue_mirror import refresh_export_queue
+from tests.sync.conftest import LEDGER_ACCOUNTS, MAPPINGS  # the demo's chart
 
-# The seeded sandbox company's chart (exporthub/sandbox/master_data.py) as Beancount accounts.
-LEDGER_ACCOUNTS = {
-    "Expenses:Meals": "6000",
-    "Expenses:Travel": "6010",
-    "Expenses:Software": "6020",
-    "Expenses:Office": "6030",
-    "Expenses:Mileage": "6040",
-    "Expenses:PerDiem": "6050",
-    "Expenses:Marketing": "6060",
-    "Expenses:Consulting": "6070",
-    "Expenses:BankFees": "6080",
-    "Assets:VAT:Input": "6900",
-    "Assets:VAT:ReverseChargeInput": "6910",
-    "Liabilities:VAT:ReverseChargeOutput": "6920",
-    "Assets:Pleo:DKK": "5820",
-    "Liabilities:Employees": "2820",
-    "Liabilities:Suppliers": "2400",
-}
-MAPPINGS = [
-    (Mapping.Kind.ACCOUNT, "vat:in", "6900"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2400"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "*", "2820"),
-]
 PASSWORD = "a-long-test-password"
 
 
