@@ -58,7 +58,7 @@ def mark_exported_manually(
     item.external_id, item.external_url = external_id, external_url
     item.exported_at = item.reported_at = now
     item.failure_reason = item.failure_reason_type = item.failure_mode = ""
-    item.next_attempt_at = item.in_flight_since = None
+    item.next_attempt_at = None
     item.save()
     item.job.recount()
 

@@ -82,7 +82,7 @@ def posting_as_json(entry: JournalEntry) -> dict:
 
 # What an outcome changes on a row, written in batches together with the payload and posting.
 RESULT_FIELDS = [
-    "status", "external_id", "external_url", "exported_at", "in_flight_since",
+    "status", "external_id", "external_url", "exported_at",
     "next_attempt_at", "failure_reason", "failure_reason_type", "failure_mode", "error_detail",
     "reported_at", "attempts", "updated_at",
 ]  # fmt: skip
@@ -218,7 +218,6 @@ class ItemPoster:
             timedelta(seconds=settings.SYNC_RETRY_MAX_DELAY_SECONDS),
         )
         row.next_attempt_at = timezone.now() + delay
-        row.in_flight_since = None
         row.failure_reason = error.message
         row.failure_reason_type = error.reason_type
         row.error_detail = error.detail
@@ -229,7 +228,7 @@ class ItemPoster:
         row.external_id = ref.id
         row.external_url = ref.url
         row.exported_at = timezone.now()
-        row.in_flight_since = row.next_attempt_at = None
+        row.next_attempt_at = None
         row.failure_reason = row.failure_reason_type = row.failure_mode = row.error_detail = ""
         row.reported_at = None
         self._save(row)
@@ -242,6 +241,6 @@ class ItemPoster:
         row.failure_reason_type = reason_type
         row.failure_mode = mode
         row.error_detail = detail
-        row.in_flight_since = row.next_attempt_at = None
+        row.next_attempt_at = None
         row.reported_at = None
         self._save(row)

@@ -176,7 +176,6 @@ class ExportItem(models.Model):
     error_detail = models.TextField(blank=True, help_text="The full error, for operators.")
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
-    in_flight_since = models.DateTimeField(null=True, blank=True)
     reported_at = models.DateTimeField(
         null=True, blank=True, help_text="When Pleo accepted this item's current status."
     )
