@@ -253,7 +253,8 @@ class JobRun:
                 poster.process(row)
                 self.beat()
         poster.flush()
-        report_results(self.pleo, self.job, all_remaining=False)
+        page_rows = [row.pk for row in rows.values()]
+        report_results(self.pleo, self.job, all_remaining=True, among=page_rows)
 
     def retry_due_items(self) -> None:
         """Retry items that hit a transient ERP error, with backoff, within a bounded window."""

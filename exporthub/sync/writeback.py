@@ -32,15 +32,23 @@ def item_update(item: ExportItem) -> ItemUpdate:
     )
 
 
-def report_results(pleo: PleoClient, job: ExportJob, *, all_remaining: bool) -> int:
+def report_results(
+    pleo: PleoClient, job: ExportJob, *, all_remaining: bool, among: list[int] | None = None
+) -> int:
     """Send unreported results in batches of 100; with `all_remaining`, also a last short batch.
 
-    Returns how many items Pleo accepted. Items Pleo rejects individually are logged and marked
-    reported too (retrying the same update cannot succeed), so the job can still close.
+    `among` limits the search to those rows (the page just processed), so reporting a page does
+    not scan a large job's items; the final `all_remaining` call sweeps up everything else,
+    including results a crashed run recorded but never sent. Returns how many items Pleo
+    accepted. Items Pleo rejects individually are logged and marked reported too (retrying the
+    same update cannot succeed), so the job can still close.
     """
+    unreported = job.items.unreported()
+    if among is not None:
+        unreported = unreported.filter(pk__in=among)
     sent = 0
     while True:
-        batch = list(job.items.unreported().order_by("id")[:BATCH])
+        batch = list(unreported.order_by("id")[:BATCH])
         if not batch or (len(batch) < BATCH and not all_remaining):
             return sent
         result = pleo.update_job_items(str(job.pleo_id), [item_update(item) for item in batch])
