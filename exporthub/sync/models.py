@@ -160,7 +160,11 @@ class ExportItemQuerySet(models.QuerySet):
 class ExportItem(models.Model):
     """One accounting entry of an export job: what Pleo sent, what we posted, and the outcome."""
 
-    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the unique (job, accounting_entry_id) index starts with job_id, and a
+    # second one misleads SQLite into scanning a whole job for lookups by entry id.
+    job = models.ForeignKey(
+        ExportJob, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     accounting_entry_id = models.UUIDField()
     status = models.CharField(max_length=20, choices=ItemStatus.choices, default=ItemStatus.PENDING)
     payload = models.JSONField(
