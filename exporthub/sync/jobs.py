@@ -53,9 +53,10 @@ def refresh_from_pleo(pleo: PleoClient, job: ExportJob) -> PleoExportJob:
 
 def _apply(job: ExportJob, remote: PleoExportJob) -> None:
     before = job.status
-    for name, value in _fields(remote).items():
+    fields = _fields(remote)
+    for name, value in fields.items():
         setattr(job, name, value)
-    job.save(update_fields=list(_fields(remote)))
+    job.save(update_fields=list(fields))
     if job.status == JobStatus.FAILED:
         # Pleo abandons what a failed or expired job did not finish.
         job.items.filter(status__in=[ItemStatus.PENDING, ItemStatus.IN_PROGRESS]).update(

@@ -12,6 +12,7 @@ from exporthub.sync.actions import create_export_job
 from exporthub.sync.models import ExportJob, Integration
 from exporthub.sync.queue_mirror import refresh_export_queue
 from tests.sync.conftest import LEDGER_ACCOUNTS, MAPPINGS  # the demo's chart
+from tests.sync.helpers import postable_entry_ids
 
 PASSWORD = "a-long-test-password"
 
@@ -109,20 +110,6 @@ def export(integration, entry_ids) -> ExportJob:
     engine.process_integration(integration.pk, "test-worker")
     job.refresh_from_db()
     return job
-
-
-def postable_entry_ids(company, count: int) -> list[str]:
-    """Queued entries whose accounts and tax codes all have codes (so they map by fallback)."""
-    ids = []
-    for entry in company.entries.filter(export_status="QUEUED").order_by("pk"):
-        lines = entry.lines
-        if all((line.get("account") or {}).get("code") for line in lines) and all(
-            line.get("tax") is None or line["tax"].get("code") for line in lines
-        ):
-            ids.append(str(entry.uuid))
-        if len(ids) == count:
-            return ids
-    raise AssertionError("the seed has too few postable entries")
 
 
 def unpostable_entry_ids(company) -> list[str]:
