@@ -135,14 +135,24 @@ def test_it_fails_the_job_when_the_erp_is_unreachable_and_posts_nothing(
     assert not ExportItem.objects.filter(status=ItemStatus.SUCCESSFUL).exists()
 
 
-def test_it_processes_the_oldest_job_first_and_one_at_a_time(integration, company):
+def test_it_claims_the_oldest_job_first_and_one_at_a_time(integration, company):
+    from datetime import timedelta
+
+    from exporthub.sync.claims import claim_next_job, release
+
     sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 2))
     poll_integration(integration)
-    job = ExportJob.objects.get()
-    from exporthub.sync.claims import claim_next_job
+    newer = ExportJob.objects.get()
+    older = ExportJob.objects.create(
+        integration=integration, pleo_id="6f1c2a90-4b7e-4c55-9d0e-2a6b1f3c8e71",
+        company_id=newer.company_id, pleo_created_at=newer.pleo_created_at - timedelta(days=1),
+    )  # fmt: skip
 
-    assert claim_next_job(integration.pk, "worker-a") == job
-    assert claim_next_job(integration.pk, "worker-b") is None
+    assert claim_next_job(integration.pk, "worker-a") == older
+    assert claim_next_job(integration.pk, "worker-b") is None  # one job per company at a time
+    release(older, "worker-a")
+    ExportJob.objects.filter(pk=older.pk).update(status="completed")
+    assert claim_next_job(integration.pk, "worker-b") == newer
 
 
 def test_it_does_nothing_when_no_job_waits(integration):
