@@ -19,6 +19,7 @@ from exporthub.connectors.base import Connector, ExternalRef, JournalEntry
 from exporthub.connectors.errors import ConnectorError, RetryableError
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
+from exporthub.sync.item_summary import SUMMARY_FIELDS, apply_summary
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.models import ExportItem, FailureMode, ItemStatus
 from exporthub.sync.posting import UnpostableItem, build_journal_entry
@@ -85,8 +86,10 @@ RESULT_FIELDS = [
     "status", "external_id", "external_url", "exported_at",
     "next_attempt_at", "failure_reason", "failure_reason_type", "failure_mode", "error_detail",
     "reported_at", "attempts", "updated_at",
+    "failure_mapping_kind", "failure_pleo_key", "failure_pleo_label", "failure_erp_key",
+    "failure_problems",
 ]  # fmt: skip
-SAVED_FIELDS = [*RESULT_FIELDS, "payload", "posting"]
+SAVED_FIELDS = [*RESULT_FIELDS, *SUMMARY_FIELDS, "payload", "posting"]
 
 
 class ItemPoster:
@@ -154,6 +157,7 @@ class ItemPoster:
                 FailureMode.PERMANENT,
             )
             return
+        apply_summary(row, item)
         try:
             entry = build_journal_entry(
                 item,
@@ -230,6 +234,9 @@ class ItemPoster:
         row.exported_at = timezone.now()
         row.next_attempt_at = None
         row.failure_reason = row.failure_reason_type = row.failure_mode = row.error_detail = ""
+        row.failure_mapping_kind = row.failure_pleo_key = row.failure_pleo_label = ""
+        row.failure_erp_key = ""
+        row.failure_problems = []
         row.reported_at = None
         self._save(row)
 

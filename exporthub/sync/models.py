@@ -171,12 +171,29 @@ class ExportItem(models.Model):
         null=True, blank=True, encoder=PayloadEncoder, help_text="The export item as Pleo sent it."
     )
     posting = models.JSONField(null=True, blank=True, help_text="The entry as sent to the ERP.")
+    # The entry as an accountant names it (see sync/item_summary.py); empty until Pleo sent it.
+    entry_date = models.DateField(null=True, blank=True)
+    amount_minor = models.BigIntegerField(
+        null=True, blank=True, help_text="Total in the wallet currency, minor units."
+    )
+    currency = models.CharField(max_length=3, blank=True)
+    supplier = models.CharField(max_length=255, blank=True)
+    category_code = models.CharField(max_length=64, blank=True)
+    category_name = models.CharField(max_length=255, blank=True)
+    employee = models.CharField(max_length=255, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
     external_url = models.URLField(max_length=2000, blank=True)
     exported_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
     failure_reason_type = models.CharField(max_length=80, blank=True)
     failure_mode = models.CharField(max_length=20, choices=FailureMode.choices, blank=True)
+    # The first problem as data, for grouping failures and linking to their fix (no code reads
+    # `failure_reason`, which is for people); `failure_problems` holds every problem.
+    failure_mapping_kind = models.CharField(max_length=20, blank=True)
+    failure_pleo_key = models.CharField(max_length=255, blank=True)
+    failure_pleo_label = models.CharField(max_length=255, blank=True)
+    failure_erp_key = models.CharField(max_length=255, blank=True)
+    failure_problems = models.JSONField(default=list, blank=True)
     error_detail = models.TextField(blank=True, help_text="The full error, for operators.")
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,44 @@
+"""What an accountant sees of an export item in lists, stored on the row when its payload arrives.
+
+Lists and the overview read these columns instead of the JSON payload, so they stay fast and
+name an entry by its date, supplier, amount, category and employee.
+"""
+
+from __future__ import annotations
+
+from exporthub.core.money import to_minor_units
+from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
+
+SUMMARY_FIELDS = [
+    "entry_date", "amount_minor", "currency", "supplier", "category_code", "category_name",
+    "employee",
+]  # fmt: skip
+
+
+def summary_of(item: PleoExportItem) -> dict:
+    """The summary columns for a parsed Pleo export item.
+
+    The date is the one the posting carries (`JournalEntry.date`): the item's date as Pleo sent it.
+    """
+    total = item.amount.in_wallet_currency
+    account = next((line.account for line in item.lines if line.account is not None), None)
+    if item.vendor is not None:
+        supplier = item.vendor.name
+    elif item.supplier is not None and item.supplier.name:
+        supplier = item.supplier.name
+    else:
+        supplier = ""
+    return {
+        "entry_date": item.date.date(),
+        "amount_minor": to_minor_units(total.amount, total.currency),
+        "currency": total.currency,
+        "supplier": supplier[:255],
+        "category_code": ((account.code or "") if account else "")[:64],
+        "category_name": (account.name if account else "")[:255],
+        "employee": (item.user.name if item.user else "")[:255],
+    }
+
+
+def apply_summary(row, item: PleoExportItem) -> None:
+    for name, value in summary_of(item).items():
+        setattr(row, name, value)
