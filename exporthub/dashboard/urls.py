@@ -4,6 +4,7 @@ from django.urls import path
 
 from exporthub.dashboard.views import (
     activity,
+    bulk,
     companies,
     erp_connections,
     failures,
@@ -20,6 +21,7 @@ urlpatterns = [
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("items/<int:pk>/", items.item_detail, name="item-detail"),
+    path("items/bulk/", bulk.items_bulk, name="items-bulk"),
     path("items/<int:pk>/reference/", items.item_reference, name="item-reference"),
     path("items/<int:pk>/mark-exported/", items.item_mark_exported, name="item-mark-exported"),
     path("failures/", failures.failure_list, name="failure-list"),

@@ -80,14 +80,21 @@ def create_job(
     vendor_based_bookkeeping: bool = False,
     created_by: uuid.UUID | None = None,
 ) -> ExportJob:
-    """Put queued entries into a new pending job (Pleo's "Export" click)."""
+    """Put entries into a new pending job (Pleo's "Export" click, or `POST /v3/export-jobs`).
+
+    Without `entry_ids` (the web app's button) the whole export queue goes in. Named entries may
+    be queued or already exported: Pleo lets a company export an entry again (the hub does so to
+    write back a corrected reference). A re-exported entry stays `EXPORTED` while its new job
+    runs, so a job that ends without it leaves it as it was.
+    """
     now = timezone.now()
     Company.objects.select_for_update().filter(pk=company.pk).first()  # one creator at a time
     expire_idle_jobs(now=now, company=company)
     if ExportJob.objects.filter(company=company, status__in=UNFINISHED_JOB_STATUSES).exists():
         raise ExportAlreadyInProgress()
+    exportable = ["QUEUED"] if entry_ids is None else ["QUEUED", "EXPORTED"]
     queued = AccountingEntry.objects.filter(
-        company=company, export_status="QUEUED", deleted_at__isnull=True
+        company=company, export_status__in=exportable, deleted_at__isnull=True
     )
     if entry_ids is not None:
         wanted = set(entry_ids)
@@ -95,7 +102,9 @@ def create_job(
         found = set(queued.values_list("uuid", flat=True))
         if found != wanted:
             missing = ", ".join(sorted(str(entry_id) for entry_id in wanted - found)[:5])
-            raise BadRequest(f"Accounting entries not in this company's export queue: {missing}.")
+            raise BadRequest(
+                f"Accounting entries neither queued nor exported in this company: {missing}."
+            )
     currencies = set(queued.values_list("wallet_currency", flat=True).distinct())
     _check_contra_accounts(company, currencies | {company.currency})
     entry_pks = list(queued.values_list("pk", flat=True))
@@ -113,7 +122,9 @@ def create_job(
     for start in range(0, len(entry_pks), 2000):
         chunk = entry_pks[start : start + 2000]
         ExportJobItem.objects.bulk_create(ExportJobItem(job=job, entry_id=pk) for pk in chunk)
-        AccountingEntry.objects.filter(pk__in=chunk).update(export_status="EXPORTING")
+        AccountingEntry.objects.filter(pk__in=chunk, export_status="QUEUED").update(
+            export_status="EXPORTING"
+        )
     webhooks.send_job_created_on_commit(job)
     return job
 

@@ -25,7 +25,7 @@ from exporthub.pleo.errors import (
     MissingContraAccounts,
     PleoError,
 )
-from exporthub.sync import jobs
+from exporthub.sync import correction_jobs, jobs
 from exporthub.sync.claims import ClaimLost, claim_next_job, heartbeat, release
 from exporthub.sync.items import ItemPoster
 from exporthub.sync.mapping import MappingTable
@@ -100,6 +100,8 @@ class JobRun:
             return
         if remote.status == JobStatus.IN_PROGRESS and not self.job.started_by_hub:
             self.activity("sync.job.skipped", reason="started by another integration")
+            return
+        if correction_jobs.handles(self, remote):
             return
         try:
             self.erp = self.connect_erp()

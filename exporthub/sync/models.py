@@ -326,3 +326,6 @@ class QueuedEntry(models.Model):
     @property
     def problem_list(self) -> list[str]:
         return self.problems.split()
+
+
+from exporthub.sync.correction_models import Correction  # noqa: E402, F401  (registers the model)

@@ -8,6 +8,7 @@ from exporthub.connectors.errors import ConnectorError
 from exporthub.pleo.errors import PleoError
 from exporthub.sync import engine
 from exporthub.sync.claims import worker_id
+from exporthub.sync.corrections import send_waiting
 from exporthub.sync.detection import due_for_poll, poll_integration
 from exporthub.sync.models import Integration
 from exporthub.sync.queue import enqueue_processing
@@ -47,5 +48,11 @@ def refresh_export_queues() -> int:
 
 
 def process_integration(integration_id: int) -> int:
-    """Process the integration's unfinished jobs, oldest first; returns jobs worked on."""
-    return engine.process_integration(integration_id, worker_id())
+    """Process the integration's unfinished jobs, oldest first; returns jobs worked on.
+
+    Then send the corrections that waited for those jobs to end (in a correction job, which is
+    enqueued for processing in turn).
+    """
+    worked_on = engine.process_integration(integration_id, worker_id())
+    send_waiting(integration_id)
+    return worked_on

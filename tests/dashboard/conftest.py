@@ -152,6 +152,7 @@ def running_job_with_exported_item(integration, entry_id: str):
         status=ItemStatus.SUCCESSFUL,
         external_id="OLD-1",
         exported_at=remote.started_at,
+        reported_at=remote.last_updated_at,
     )
     return job, item
 

@@ -13,6 +13,7 @@ register = template.Library()
 STATUS_CLASSES = {
     "successful": "ok",
     "completed": "ok",
+    "confirmed": "ok",
     "active": "ok",
     "failed": "bad",
     "completed_with_errors": "warn",

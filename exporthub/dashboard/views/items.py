@@ -3,18 +3,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
 from exporthub.dashboard.corrections import (
     CorrectionRefused,
+    Outcome,
     correct_external_reference,
     mark_exported_manually,
 )
 from exporthub.dashboard.forms import ExternalReferenceForm, MarkExportedForm
 from exporthub.dashboard.views.common import render_page
-from exporthub.sync.models import ItemStatus
+from exporthub.sync.correction_models import Correction, CorrectionState
 
 TEMPLATE = "dashboard/items/item_detail.html"
 
@@ -26,11 +28,13 @@ def _context(request: HttpRequest, item, **forms) -> dict:
     activity = scope.activity(request.user).filter(
         object_type="sync.exportitem", object_id=str(item.pk)
     )
+    corrections = Correction.objects.filter(item=item).select_related("job")
     return {
         "item": item,
         "payload": item.payload or {},
         "history": history.order_by("id"),
         "activity": activity.order_by("created_at", "id")[:100],
+        "corrections": corrections.order_by("-id")[:20],
         "can_correct": has_role(request.user, ACCOUNTANT),
         "reference_form": forms.get("reference_form")
         or ExternalReferenceForm(
@@ -38,6 +42,32 @@ def _context(request: HttpRequest, item, **forms) -> dict:
         ),
         "mark_form": forms.get("mark_form") or MarkExportedForm(),
     }
+
+
+def outcome_message(outcome: Outcome) -> str:
+    """What the accountant is told after asking for a correction."""
+    if outcome.applied:
+        if outcome.unchanged:
+            return _("The item already has this reference; nothing was changed.")
+        return _("Done, here and in Pleo (the item's export job was still running).")
+    correction = outcome.correction
+    if outcome.unchanged:
+        return _("This correction was already asked for; nothing new was sent.")
+    if correction.state == CorrectionState.CONFIRMED:
+        return _("Pleo has the correction: it was written back in a correction job.")
+    if correction.state == CorrectionState.SENT:
+        return _(
+            "The correction is sent to Pleo in a correction job; it shows as confirmed once "
+            "the hub has written it back."
+        )
+    if correction.state == CorrectionState.FAILED:
+        return _("The correction failed: %(reason)s") % {"reason": correction.failure_reason}
+    return _("The correction is recorded and waits to be sent to Pleo (another export is running).")
+
+
+def _announce(request: HttpRequest, outcome: Outcome) -> None:
+    failed = outcome.correction is not None and outcome.correction.state == CorrectionState.FAILED
+    (messages.error if failed else messages.success)(request, outcome_message(outcome))
 
 
 @role_required(VIEWER)
@@ -53,11 +83,11 @@ def item_reference(request: HttpRequest, pk: int) -> HttpResponse:
     form = ExternalReferenceForm(request.POST)
     if form.is_valid():
         try:
-            correct_external_reference(item, **form.cleaned_data, user=request.user)
+            outcome = correct_external_reference(item, **form.cleaned_data, user=request.user)
         except CorrectionRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, "The external reference is corrected, here and in Pleo.")
+            _announce(request, outcome)
             return redirect("dashboard:item-detail", pk=item.pk)
     context = _context(request, item, reference_form=form)
     return render_page(request, TEMPLATE, context, status=422)
@@ -68,15 +98,13 @@ def item_reference(request: HttpRequest, pk: int) -> HttpResponse:
 def item_mark_exported(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(scope.items(request.user), pk=pk)
     form = MarkExportedForm(request.POST)
-    if item.status == ItemStatus.SUCCESSFUL:
-        form.add_error(None, "This item is already exported.")
-    elif form.is_valid():
+    if form.is_valid():
         try:
-            mark_exported_manually(item, **form.cleaned_data, user=request.user)
+            outcome = mark_exported_manually(item, **form.cleaned_data, user=request.user)
         except CorrectionRefused as refused:
             form.add_error(None, str(refused))
         else:
-            messages.success(request, "The item is marked as exported, here and in Pleo.")
+            _announce(request, outcome)
             return redirect("dashboard:item-detail", pk=item.pk)
     context = _context(request, item, mark_form=form)
     return render_page(request, TEMPLATE, context, status=422)
