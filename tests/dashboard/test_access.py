@@ -17,6 +17,7 @@ PAGES = [
     ("dashboard:item-detail", ("item",), "viewer", "GET"),
     ("dashboard:item-reference", ("item",), "accountant", "POST"),
     ("dashboard:item-mark-exported", ("item",), "accountant", "POST"),
+    ("dashboard:items-bulk", ("item",), "accountant", "GET"),
     ("dashboard:failure-list", (), "viewer", "GET"),
     ("dashboard:failure-retry", (), "accountant", "POST"),
     ("dashboard:queue", ("integration",), "viewer", "GET"),
@@ -46,6 +47,8 @@ PAGES = [
     ("dashboard:user-list", (), "admin", "GET"),
     ("dashboard:user-edit", ("user",), "admin", "GET"),
 ]
+# Pages that take their objects in the query string (repeated `item=<pk>` from checkbox forms).
+QUERY_NAMES = {"dashboard:items-bulk": "item"}
 KWARG_NAMES = {
     "job": "pk",
     "item": "pk",
@@ -80,6 +83,8 @@ def objects_of(integration, job):
 
 
 def url_for(name, needs, objects):
+    if name in QUERY_NAMES:
+        return reverse(name) + "".join(f"?{QUERY_NAMES[name]}={objects[need]}" for need in needs)
     kwargs = {}
     for need in needs:
         kwargs[KWARG_NAMES[need]] = objects[need]

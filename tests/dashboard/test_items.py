@@ -4,6 +4,8 @@ from django.urls import reverse
 
 from exporthub.core.models import ActivityEntry
 from exporthub.sandbox.models import ExportJobItem as SandboxItem
+from exporthub.sync import engine
+from exporthub.sync.correction_models import Correction
 from exporthub.sync.models import ExportItem
 from tests.dashboard.conftest import postable_entry_ids, running_job_with_exported_item
 
@@ -36,18 +38,35 @@ def test_it_writes_a_corrected_reference_to_pleo_and_logs_it(client, accountant,
     assert logged.after["external_id"] == "NEW-7"
 
 
-def test_it_explains_that_pleo_refuses_changes_to_a_finished_job(client, accountant, finished_job):
+def test_a_correction_on_a_finished_job_shows_as_sent_then_confirmed(
+    client, accountant, integration, finished_job
+):
     item = finished_job.items.filter(status="successful").first()
-    old = item.external_id
     client.force_login(accountant)
-    response = client.post(
-        reverse("dashboard:item-reference", args=[item.pk]), {"external_id": "NEW-8"}
-    )
-    assert response.status_code == 422
-    assert "only while its export job is running" in response.content.decode()
+    url = reverse("dashboard:item-reference", args=[item.pk])
+
+    response = client.post(url, {"external_id": "NEW-8"}, follow=True)
+
+    page = response.content.decode()
+    assert "sent to Pleo in a correction job" in page
+    assert 'data-state="sent"' in page
+    engine.process_integration(integration.pk, "test-worker")
+    page = client.get(reverse("dashboard:item-detail", args=[item.pk])).content.decode()
+    assert 'data-state="confirmed"' in page
     item.refresh_from_db()
-    assert item.external_id == old
-    assert ActivityEntry.objects.filter(action="dashboard.item.reference_corrected.refused")
+    assert item.external_id == "NEW-8"
+    remote = SandboxItem.objects.filter(entry__uuid=item.accounting_entry_id).latest("pk")
+    assert remote.external_id == "NEW-8"
+
+
+def test_a_second_click_sends_nothing_new(client, accountant, finished_job):
+    item = finished_job.items.filter(status="successful").first()
+    client.force_login(accountant)
+    url = reverse("dashboard:item-reference", args=[item.pk])
+    client.post(url, {"external_id": "NEW-9"})
+    page = client.post(url, {"external_id": "NEW-9"}, follow=True).content.decode()
+    assert "already asked for" in page
+    assert Correction.objects.count() == 1
 
 
 def test_it_accepts_only_http_and_https_links(client, accountant, finished_job):
