@@ -38,6 +38,7 @@ class Outcome:
     """What became of a correction: applied in the running job, or recorded for a correction
     job (`correction`), possibly unchanged because the same one was asked for already."""
 
+    kind: str
     applied: bool = False
     correction: Correction | None = None
     unchanged: bool = False
@@ -88,14 +89,14 @@ def _correct(item, kind, external_id, external_url, reason, user, send) -> Outco
     if send and not recorded.unchanged:
         corrections.send_pending(item.job.integration, user=user)
         recorded.correction.refresh_from_db()
-    return Outcome(correction=recorded.correction, unchanged=recorded.unchanged)
+    return Outcome(kind, correction=recorded.correction, unchanged=recorded.unchanged)
 
 
 def _apply_in_running_job(item, kind, external_id, external_url, reason, user) -> Outcome | None:
     """Write the change into the item's running job; None when Pleo says the job has ended."""
     if kind == CorrectionKind.REFERENCE:
         if (item.external_id, item.external_url) == (external_id, external_url):
-            return Outcome(applied=True, unchanged=True)
+            return Outcome(kind, applied=True, unchanged=True)
         before = corrections.reference_of(item)
         after = {"external_id": external_id, "external_url": external_url}
         exported_at, action = item.exported_at, "dashboard.item.reference_corrected"
@@ -148,4 +149,4 @@ def _apply_in_running_job(item, kind, external_id, external_url, reason, user) -
     if kind == CorrectionKind.MANUAL:
         job.recount()
     log_activity(action, actor=user, before=before, after=after, **context)
-    return Outcome(applied=True)
+    return Outcome(kind, applied=True)

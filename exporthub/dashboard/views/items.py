@@ -16,7 +16,7 @@ from exporthub.dashboard.corrections import (
 )
 from exporthub.dashboard.forms import ExternalReferenceForm, MarkExportedForm
 from exporthub.dashboard.views.common import render_page
-from exporthub.sync.correction_models import Correction, CorrectionState
+from exporthub.sync.correction_models import Correction, CorrectionKind, CorrectionState
 
 TEMPLATE = "dashboard/items/item_detail.html"
 
@@ -49,7 +49,9 @@ def outcome_message(outcome: Outcome) -> str:
     if outcome.applied:
         if outcome.unchanged:
             return _("The item already has this reference; nothing was changed.")
-        return _("Done, here and in Pleo (the item's export job was still running).")
+        if outcome.kind == CorrectionKind.MANUAL:
+            return _("The item is marked as exported, here and in Pleo.")
+        return _("The external reference is corrected, here and in Pleo.")
     correction = outcome.correction
     if outcome.unchanged:
         return _("This correction was already asked for; nothing new was sent.")
