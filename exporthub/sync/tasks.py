@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def poll_all() -> int:
-    """Scheduled: poll every enabled integration that is due; enqueue work where jobs wait."""
+    """Scheduled: poll every enabled integration that is due; enqueue work where jobs wait,
+    and send the corrections that wait where none does."""
     polled = 0
     for integration in Integration.objects.filter(enabled=True).select_related("pleo_connection"):
         if not due_for_poll(integration):
@@ -31,6 +32,8 @@ def poll_all() -> int:
             continue
         if unfinished:
             enqueue_processing(integration.pk)
+        else:
+            send_waiting(integration.pk)  # corrections Pleo could not take before
     return polled
 
 

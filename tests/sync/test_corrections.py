@@ -25,7 +25,7 @@ from exporthub.sync import engine, tasks
 from exporthub.sync.correction_models import Correction
 from exporthub.sync.corrections import send_pending
 from exporthub.sync.detection import poll_integration
-from exporthub.sync.models import ExportItem, ExportJob
+from exporthub.sync.models import ExportItem, ExportJob, Integration
 from tests.sync.helpers import WORKER, ledger_ids, postable_entry_ids, run
 
 URL = "https://erp.example.com/moves/42"
@@ -312,3 +312,18 @@ def test_a_failed_item_not_yet_reported_cannot_be_marked_until_the_engine_report
         mark_exported_manually(item, external_id="H-1", external_url="", reason="r", user=anna)
     item.refresh_from_db()
     assert item.status == "failed"
+
+
+def test_the_poll_sends_corrections_that_could_not_be_sent_before(
+    integration, company, ledger_path, anna
+):
+    ids = postable_entry_ids(company, 1)
+    item = export(integration, company, ids).items.get()
+    correct_external_reference(item, external_id="POLL-1", external_url="", user=anna, send=False)
+    Integration.objects.filter(pk=integration.pk).update(last_polled_at=None)
+
+    tasks.poll_all()
+    process(integration)
+
+    assert Correction.objects.get().state == "confirmed"
+    assert pleo_item(ids[0]).external_id == "POLL-1"
