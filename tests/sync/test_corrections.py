@@ -7,8 +7,10 @@ ledger (bean-check clean, `ledger_ids`).
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from exporthub.connectors.beancount.connector import BeancountConnector
 from exporthub.core.models import ActivityEntry
@@ -327,3 +329,24 @@ def test_the_poll_sends_corrections_that_could_not_be_sent_before(
 
     assert Correction.objects.get().state == "confirmed"
     assert pleo_item(ids[0]).external_id == "POLL-1"
+
+
+def test_a_job_that_may_be_an_unlinked_correction_job_is_left_alone_until_linked(
+    integration, company, ledger_path, anna
+):
+    ids = postable_entry_ids(company, 2)
+    item = export(integration, company, ids[:1]).items.get()
+    correct_external_reference(item, external_id="L-1", external_url="", user=anna, send=False)
+    # The hub has claimed the correction and is creating its job: the id is not linked yet.
+    Correction.objects.update(state="sent", sent_at=timezone.now())
+    sandbox.create_export_job(company, entry_ids=ids[1:], is_interactive=False)
+    poll_integration(integration)
+
+    process(integration)
+
+    assert ExportJob.objects.get(is_interactive=False).status == "pending"
+    assert ledger_ids(ledger_path) == [ids[0]]  # nothing exported from it meanwhile
+    Correction.objects.update(sent_at=timezone.now() - timedelta(hours=1))  # long gone: not ours
+    process(integration)
+    assert ExportJob.objects.get(is_interactive=False).status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
