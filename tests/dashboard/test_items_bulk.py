@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.http import urlencode
 
@@ -117,3 +119,14 @@ def test_it_refuses_a_post_without_any_change(client, accountant, finished_job):
 def test_it_answers_404_when_no_selected_item_is_visible(client, accountant, db):
     client.force_login(accountant)
     assert client.get(reverse("dashboard:items-bulk") + "?item=999999&item=x").status_code == 404
+
+
+def test_it_makes_as_many_queries_for_four_rows_as_for_one(client, accountant, finished_job):
+    items = list(finished_job.items.all())
+    client.force_login(accountant)
+    counts = []
+    for selection in (items[:1], items):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(bulk_url(*selection)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
