@@ -71,10 +71,21 @@ class ConnectorError(Exception):
     # True when the failure concerns the connection or settings, not this one entry.
     affects_job: ClassVar[bool] = False
 
-    def __init__(self, message: str, *, detail: str = "", reason_type: str | None = None):
+    # The mapping kind at fault, as data (e.g. "account" for an unknown account), when known.
+    mapping_kind: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        detail: str = "",
+        reason_type: str | None = None,
+        erp_key: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.erp_key = erp_key  # the ERP value the system refused, when the error is about one
         if reason_type is not None:
             if reason_type not in ITEM_REASON_TYPES:
                 raise ValueError(f"{reason_type!r} is not a Pleo item failure reason type")
@@ -141,24 +152,28 @@ class AccountUnknownError(PermanentError):
     """A line's account does not exist (or cannot be posted to) in the system."""
 
     reason_type = "account_unknown"
+    mapping_kind = "account"
 
 
 class TaxCodeUnknownError(PermanentError):
     """A line's tax code does not exist in the system."""
 
     reason_type = "tax_code_unknown"
+    mapping_kind = "tax_code"
 
 
 class TagUnknownError(PermanentError):
     """A dimension value (Pleo tag) does not exist in the system."""
 
     reason_type = "tag_unknown"
+    mapping_kind = "tag"
 
 
 class VendorUnknownError(PermanentError):
     """The vendor/party does not exist in the system (or is blocked)."""
 
     reason_type = "vendor_unknown"
+    mapping_kind = "vendor"
 
 
 class ReceiptUploadError(PermanentError):
