@@ -10,9 +10,11 @@ The rule, for every kind (account, tax code, tag, contra account, vendor):
    Otherwise the item fails, naming the missing mapping. A default (`*`) never replaces a value
    Pleo sent.
 2. **Where Pleo sends no value** (a line without a category, an entry without a contra account,
-   an entry without a vendor), the kind's default (`*`) applies, e.g. a suspense account.
-   Without a default the item fails (a line without a category must be fixed in Pleo) or, where
-   the value is optional (a vendor), goes without.
+   a line without a tax code, an entry without a vendor), the kind's default (`*`) applies, e.g.
+   a suspense account or a "no VAT" tax code. Tags default per group (`DEPT:*`: the dimension of
+   lines without a DEPT tag). Without a default the item fails where the value is needed (a line
+   without a category: fix the category in Pleo) and goes without where it is optional (tax
+   code, tag, vendor).
 
 Some keys are not Pleo codes but explicit keys an admin may map, looked up after the value's own
 keys and before Pleo's code: for contra accounts the item type (`out_of_pocket`, `mileage`,
@@ -44,7 +46,8 @@ class Resolution:
     """The outcome of resolving one Pleo value: the ERP key and where it came from, or nothing.
 
     `pleo_key` is the key a person would map (the first key Pleo sent: its code where it has
-    one; else the first explicit key, e.g. the item type), "" when there is none; `mapping` is the Mapping row that matched, if any.
+    one; else the first explicit key, e.g. the item type), "" when there is none; `mapping` is
+    the Mapping row that matched, if any.
     """
 
     kind: str
@@ -80,6 +83,15 @@ class MappingTable:
 
     def default(self, kind: str) -> Mapping | None:
         return self._table.get((kind, Mapping.DEFAULT_KEY))
+
+    def tag_group_defaults(self) -> dict[str, Mapping]:
+        """Tag defaults by group code (`DEPT:*`): the dimension of lines without such a tag."""
+        suffix = ":" + Mapping.DEFAULT_KEY
+        return {
+            mapping.pleo_key[: -len(suffix)]: mapping
+            for (kind, _key), mapping in self._table.items()
+            if kind == Mapping.Kind.TAG and mapping.pleo_key.endswith(suffix)
+        }
 
     def resolve(
         self,

@@ -162,6 +162,9 @@ class _Builder:
                     _("Map Pleo tag %(tag)s to an ERP dimension.") % {"tag": key}
                 ),
             )
+        # A group's default (`GROUP:*`) applies where the line has no tag of that group.
+        for group, default in self.mappings.tag_group_defaults().items():
+            found.setdefault(group, default.erp_key)
         return found
 
     def vat_account(self, code: str | None, direction: str, tax_label: str) -> str:
@@ -206,7 +209,14 @@ class _Builder:
         text = self.item.note or ""
         tax = line.tax
         if tax is None:
-            return [JournalLine(account=account, text=text, dimensions=dimensions, **_split(paid))]
+            # No tax from Pleo: the default tax code (e.g. "no VAT"), if any, names the line's tax.
+            default = self.mappings.default(Kind.TAX_CODE)
+            taxed = {"tax_code": default.erp_key, "tax_amount": Decimal(0)} if default else {}
+            return [
+                JournalLine(
+                    account=account, text=text, dimensions=dimensions, **taxed, **_split(paid)
+                )
+            ]
         tax_label = tax.code or tax.id
         tax_code = self.resolve(
             Kind.TAX_CODE,
