@@ -123,3 +123,12 @@ class MappingTable:
         if default is not None:
             return Resolution(kind, pleo_key, label, default.erp_key, Source.DEFAULT, default)
         return Resolution(kind, pleo_key, label, "", None)
+
+    def fixes(self, kind: str, pleo_key: str, failed_erp_key: str = "") -> bool:
+        """Whether a failure on (kind, Pleo key) would now resolve differently: an explicit
+        mapping exists (to another ERP key than the one the ERP refused), or, for a value Pleo
+        did not send (empty key), a default exists now."""
+        if not kind:
+            return False
+        found = self.explicit(kind, pleo_key) if pleo_key else self.default(kind)
+        return found is not None and found.erp_key != failed_erp_key

@@ -62,6 +62,12 @@ class UnpostableItem(Exception):
         return self.problems[0].reason_type
 
 
+def _named(template: str, name: str, code: str | None) -> str:
+    """A Pleo value as accountants know it: 'Name' (code), or 'Name' when it has no code."""
+    value = f"'{name}' ({code})" if code else f"'{name}'"
+    return template % {"value": value}
+
+
 def _split(amount: Decimal) -> dict[str, Decimal]:
     return (
         {"debit": amount, "credit": Decimal(0)}
@@ -142,9 +148,8 @@ class _Builder:
             code=account.code,
             label=account.name,
             reason_type="account_unknown",
-            message=lambda found: (
-                _("Map Pleo category '%(name)s' (%(code)s) to an ERP account.")
-                % {"name": account.name, "code": found.pleo_key}
+            message=lambda _found: _named(
+                _("Map Pleo category %(value)s to an ERP account."), account.name, account.code
             ),
         )
 
@@ -217,7 +222,7 @@ class _Builder:
                     account=account, text=text, dimensions=dimensions, **taxed, **_split(paid)
                 )
             ]
-        tax_label = tax.code or tax.id
+        tax_label = tax.code or _("without a code (%(rate)s %%)") % {"rate": f"{tax.rate * 100:g}"}
         tax_code = self.resolve(
             Kind.TAX_CODE,
             (tax.code, tax.id),
@@ -288,9 +293,10 @@ class _Builder:
                 label=contra.name,
                 explicit_keys=(item_type, currency),
                 reason_type="missing_configuration",
-                message=lambda found: (
-                    _("Map Pleo contra account '%(name)s' (%(code)s) to an ERP account.")
-                    % {"name": contra.name, "code": found.pleo_key}
+                message=lambda found: _named(
+                    _("Map Pleo contra account %(value)s to an ERP account."),
+                    contra.name,
+                    contra.code,
                 ),
             )
         return self.resolve(
@@ -318,9 +324,10 @@ class _Builder:
                 code=vendor.code or vendor.external_id,
                 label=vendor.name,
                 reason_type="vendor_unknown",
-                message=lambda found: (
-                    _("Map Pleo vendor '%(name)s' (%(code)s) to an ERP party.")
-                    % {"name": vendor.name, "code": found.pleo_key}
+                message=lambda found: _named(
+                    _("Map Pleo vendor %(value)s to an ERP party."),
+                    vendor.name,
+                    vendor.code or vendor.external_id,
                 ),
             )
             return Party(

@@ -40,7 +40,13 @@ def test_it_fails_only_the_items_it_cannot_map(integration, company, ledger_path
         "tax_code_unknown",
     }
     unknown_account = failed.filter(failure_reason_type="account_unknown").first()
-    assert "not mapped to an ERP account" in unknown_account.failure_reason
+    assert unknown_account.failure_reason.startswith(
+        "Map Pleo category 'Miscellaneous (unmapped)' to an ERP account."
+    )
+    assert unknown_account.failure_mapping_kind == "account"
+    assert unknown_account.failure_pleo_label == "Miscellaneous (unmapped)"
+    assert unknown_account.failure_pleo_key  # the category's id: it has no code
+    assert unknown_account.failure_problems[0]["mapping_kind"] == "account"
     exported = ExportItem.objects.filter(job=job, status=ItemStatus.SUCCESSFUL)
     assert sorted(ledger_ids(ledger_path)) == sorted(
         str(i) for i in exported.values_list("accounting_entry_id", flat=True)

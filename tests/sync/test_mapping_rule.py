@@ -153,8 +153,8 @@ def test_strict_mode_fails_naming_the_tax_code_to_map():
 
 
 def test_a_tax_code_the_ledger_does_not_declare_is_refused_with_the_erp_key(ledger):
-    entry = build_journal_entry(export_item(line(12500, tax=tax(2500))),
-                                table(VAT, WALLET, (Kind.TAX_CODE, "I25", "NOSUCHTAX")))  # fmt: skip
+    mappings = table(VAT, WALLET, (Kind.TAX_CODE, "I25", "NOSUCHTAX"))
+    entry = build_journal_entry(export_item(line(12500, tax=tax(2500))), mappings)
     problems = ledger.validate(entry)
     assert {(p.reason_type, p.mapping_kind, p.erp_key) for p in problems} == {
         ("tax_code_unknown", "tax_code", "NOSUCHTAX")}  # fmt: skip
@@ -223,7 +223,8 @@ def test_an_explicit_contra_mapping_beats_pleos_code(ledger):
 
 
 def test_a_currency_is_an_explicit_contra_key_too(ledger):
-    postings = post(ledger, export_item(line(5000)), (Kind.CONTRA_ACCOUNT, "DKK", "Assets:Pleo:Other"),
+    postings = post(ledger, export_item(line(5000)),
+                    (Kind.CONTRA_ACCOUNT, "DKK", "Assets:Pleo:Other"),
                     (Kind.ACCOUNT, "6000", "Expenses:Meals"), fallback=False)  # fmt: skip
     assert accounts(postings)[-1] == ("Assets:Pleo:Other", Decimal("-50.00"))
 

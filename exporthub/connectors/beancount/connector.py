@@ -213,6 +213,7 @@ class BeancountConnector(Connector):
     kind = "beancount"
     label = "Beancount ledger"
     config_form = BeancountForm
+    accounts_by_name = True
 
     def __init__(self, config) -> None:
         super().__init__(config)
