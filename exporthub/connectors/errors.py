@@ -11,50 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-# Pleo's ExportJobItemFailureReasonType (v3: all 18).
-ITEM_REASON_TYPES = frozenset(
-    {
-        "receipt_upload_failure",
-        "receipt_download_failure",
-        "receipt_file_size_limit_exceeded",
-        "receipt_conversion_failure",
-        "unexpected_failure",
-        "invalid_configuration",
-        "missing_configuration",
-        "accounting_system_authentication_failure",
-        "accounting_system_rate_limit",
-        "accounting_system_unreachable",
-        "validation_failure",
-        "accounting_system_validation_failure",
-        "authorization_failure",
-        "accounting_system_timeout",
-        "vendor_unknown",
-        "account_unknown",
-        "tax_code_unknown",
-        "tag_unknown",
-    }
-)
-
-# Pleo's ExportJobFailureReasonType.
-JOB_REASON_TYPES = frozenset(
-    {
-        "invalid_configuration",
-        "missing_configuration",
-        "authentication_failure",
-        "accounting_system_authentication_failure",
-        "pleo_rate_limit",
-        "accounting_system_rate_limit",
-        "service_unreachable",
-        "accounting_system_unreachable",
-        "validation_failure",
-        "authorization_failure",
-        "integration_unusable",
-        "job_expired",
-        "service_timeout",
-        "accounting_system_timeout",
-        "canceled_by_user",
-    }
-)
+from exporthub.core.reason_types import ITEM_REASON_TYPES, JOB_REASON_TYPES  # noqa: F401
 
 # The engine's failure modes (pretix's vocabulary); stored on ExportItem.failure_mode.
 FAILURE_MODES = ("internal", "exceeded", "permanent", "config", "timeout")

@@ -11,7 +11,7 @@ from exporthub.sync.claims import worker_id
 from exporthub.sync.detection import due_for_poll, poll_integration
 from exporthub.sync.models import Integration
 from exporthub.sync.queue import enqueue_processing
-from exporthub.sync.queue_mirror import refresh_export_queue
+from exporthub.sync.queue_mirror import recheck_preflight, refresh_export_queue
 
 log = logging.getLogger(__name__)
 
@@ -49,3 +49,9 @@ def refresh_export_queues() -> int:
 def process_integration(integration_id: int) -> int:
     """Process the integration's unfinished jobs, oldest first; returns jobs worked on."""
     return engine.process_integration(integration_id, worker_id())
+
+
+def recheck_queue_preflight(integration_id: int) -> int:
+    """Recompute the pre-flight badges of the integration's queue (after a mapping changed)."""
+    integration = Integration.objects.filter(pk=integration_id).first()
+    return 0 if integration is None else recheck_preflight(integration)
