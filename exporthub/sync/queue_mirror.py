@@ -92,9 +92,22 @@ class Preflight:
         return False
 
     def failure_fixed(self, item: ExportItem) -> bool:
-        """Whether the cause an earlier failure recorded (as data) is fixed by the mappings now."""
-        return self.mappings.fixes(
-            item.failure_mapping_kind, item.failure_pleo_key, item.failure_erp_key
+        """Whether every cause an earlier failure recorded (as data) is fixed by the mappings
+        now; a problem that is not about a mapping is never fixed here."""
+        problems = item.failure_problems or [
+            {
+                "mapping_kind": item.failure_mapping_kind,
+                "pleo_key": item.failure_pleo_key,
+                "erp_key": item.failure_erp_key,
+            }
+        ]
+        return all(
+            self.mappings.fixes(
+                problem.get("mapping_kind", ""),
+                problem.get("pleo_key", ""),
+                problem.get("erp_key", ""),
+            )
+            for problem in problems
         )
 
 
@@ -209,6 +222,7 @@ def _last_items(integration: Integration, entry_ids: list[str]) -> dict[str, Exp
         "failure_mapping_kind",
         "failure_pleo_key",
         "failure_erp_key",
+        "failure_problems",
         "payload",
     )
     for item in items.order_by("id"):

@@ -117,3 +117,44 @@ def test_it_refuses_a_file_that_is_not_utf8(client, admin_user, integration):
     )
     assert "The file is not UTF-8 text." in page.content.decode()
     assert integration.mappings.count() == len(MAPPINGS)
+
+
+def test_adding_the_missing_mappings_clears_failed_before_from_the_queue(
+    client, admin_user, integration, finished_job, django_capture_on_commit_callbacks
+):
+    failed = finished_job.items.filter(status="failed").first()
+    row = integration.queued_entries.get(entry_id=failed.accounting_entry_id)
+    assert row.last_failure_reason_type == "account_unknown"  # "failed before: account unknown"
+    missing = sorted({(p["mapping_kind"], p["pleo_key"]) for p in failed.failure_problems})
+    erp_keys = {"account": "6030", "tax_code": "I25"}
+    client.force_login(admin_user)
+
+    for number, (kind, pleo_key) in enumerate(missing, start=1):
+        with django_capture_on_commit_callbacks(execute=True):  # the task runs (sync in tests)
+            client.post(
+                reverse("dashboard:mapping-list", args=[integration.pk]),
+                {"kind": kind, "pleo_key": pleo_key, "erp_key": erp_keys[kind]},
+            )
+        row.refresh_from_db()
+        still_failed = number < len(missing)
+        assert bool(row.last_failure_reason_type) == still_failed, (kind, pleo_key)
+
+    assert row.last_failure_reason_type == ""
+    assert "account" not in row.problem_list
+
+
+def test_a_mapping_change_recomputes_the_badges_in_a_task_not_in_the_request(
+    client, admin_user, integration, finished_job, django_capture_on_commit_callbacks
+):
+    failed = finished_job.items.filter(status="failed").first()
+    row = integration.queued_entries.get(entry_id=failed.accounting_entry_id)
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            reverse("dashboard:mapping-list", args=[integration.pk]),
+            {"kind": failed.failure_mapping_kind, "pleo_key": failed.failure_pleo_key,
+             "erp_key": "6030"},
+        )  # fmt: skip
+    row.refresh_from_db()
+    assert row.last_failure_reason_type == "account_unknown"  # the request did not recompute
+    assert len(callbacks) == 1  # the task, enqueued once the mapping is committed
