@@ -158,3 +158,43 @@ def test_a_mapping_change_recomputes_the_badges_in_a_task_not_in_the_request(
     row.refresh_from_db()
     assert row.last_failure_reason_type == "account_unknown"  # the request did not recompute
     assert len(callbacks) == 1  # the task, enqueued once the mapping is committed
+
+
+def test_queued_entries_using_it_counts_every_mapping_kind(integration, finished_job):
+    from exporthub.dashboard.mapping_usage import mapping_usage
+
+    queued = integration.queued_entries.all()
+    assert queued.filter(tax_code="I25").exists()
+    back_in_queue = [
+        item.payload
+        for item in finished_job.items.filter(status="failed")
+        if queued.filter(entry_id=item.accounting_entry_id).exists()
+    ]
+    tagged = next(
+        p for p in back_in_queue if any(line["tags"] for line in p["accountingEntryLines"])
+    )
+    tag = next(t for line in tagged["accountingEntryLines"] for t in line["tags"])
+    tag_key = f"{tag['groupCode']}:{tag['code']}"
+    made = {
+        "account": integration.mappings.create(kind="account", pleo_key="6000", erp_key="6000"),
+        "tax": integration.mappings.create(kind="tax_code", pleo_key="I25", erp_key="I25"),
+        "tag": integration.mappings.create(kind="tag", pleo_key=tag_key, erp_key="X"),
+        "vendor": integration.mappings.create(kind="vendor", pleo_key="*", erp_key="SUP-1"),
+        "contra": integration.mappings.get(kind="contra_account", pleo_key="5820"),
+    }
+
+    usage = mapping_usage(integration)
+
+    assert usage[made["account"].pk] == queued.filter(account_code="6000").count() > 0
+    assert usage[made["tax"].pk] == queued.filter(tax_code="I25").count() > 0
+    assert usage[made["tag"].pk] == sum(
+        any(f"{t['groupCode']}:{t['code']}" == tag_key for line in p["accountingEntryLines"]
+            for t in line["tags"])
+        for p in back_in_queue
+    ) > 0  # fmt: skip
+    assert usage[made["vendor"].pk] == sum(p.get("vendor") is None for p in back_in_queue) > 0
+    assert (
+        usage[made["contra"].pk]
+        == sum((p.get("contraAccount") or {}).get("code") == "5820" for p in back_in_queue)
+        > 0
+    )
