@@ -122,6 +122,13 @@ def test_it_fails_items_tryton_cannot_take_with_the_right_reasons(tryton_integra
     )
     assert reasons[__import__("uuid").UUID(other_tax)] == "tax_code_unknown"
     assert reasons[__import__("uuid").UUID(tagged)] in {"tag_unknown", "tax_code_unknown"}
+    kinds = dict(
+        ExportItem.objects.filter(job=job).values_list(
+            "accounting_entry_id", "failure_mapping_kind"
+        )
+    )
+    assert kinds[__import__("uuid").UUID(other_tax)] == "tax_code"  # the mapping to add, as data
+    assert kinds[__import__("uuid").UUID(tagged)] in {"tag", "tax_code"}
 
 
 def test_it_fails_the_job_when_the_erp_company_is_not_the_configured_one(
