@@ -14,10 +14,11 @@ from exporthub.sync.models import ExportItem, Integration, ItemStatus, Mapping
 from tests.sync.helpers import pleo_job, run
 
 # Pleo's chart mapped onto Tryton's generic English chart (see connectors/tryton/local_setup.py).
-# The integration is strict, so every category Pleo sends is mapped explicitly (a default would
-# only apply to lines without a category).
+# The integration is strict, so every category Pleo sends is mapped explicitly; the default
+# only books lines Pleo sends without a category.
 TRYTON_MAPPINGS = [
     *((Mapping.Kind.ACCOUNT, f"60{n}0", "5.1.3") for n in range(9)),  # Services
+    (Mapping.Kind.ACCOUNT, "*", "5.1.3"),
     (Mapping.Kind.ACCOUNT, "vat:in", "6.3.6"),
     (Mapping.Kind.TAX_CODE, "I25", "VAT25"),
     (Mapping.Kind.CONTRA_ACCOUNT, "5820", "1.1.1"),  # the Pleo wallet: cash
