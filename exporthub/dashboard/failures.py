@@ -88,11 +88,11 @@ class FailureGroup:
 
 
 KIND_LABELS = {
-    Mapping.Kind.ACCOUNT: gettext_lazy("Map the Pleo category to an ERP account"),
-    Mapping.Kind.TAX_CODE: gettext_lazy("Map the Pleo tax code to an ERP tax code"),
-    Mapping.Kind.TAG: gettext_lazy("Map the Pleo tag to an ERP dimension"),
-    Mapping.Kind.CONTRA_ACCOUNT: gettext_lazy("Map the contra account to an ERP account"),
-    Mapping.Kind.VENDOR: gettext_lazy("Map the Pleo vendor to an ERP party"),
+    Mapping.Kind.ACCOUNT: gettext_lazy("Add the account mapping"),
+    Mapping.Kind.TAX_CODE: gettext_lazy("Add the tax code mapping"),
+    Mapping.Kind.TAG: gettext_lazy("Add the tag mapping"),
+    Mapping.Kind.CONTRA_ACCOUNT: gettext_lazy("Add the contra account mapping"),
+    Mapping.Kind.VENDOR: gettext_lazy("Add the vendor mapping"),
 }
 
 
