@@ -85,3 +85,21 @@ def test_it_counts_the_items_each_mapping_serves_as_posting_resolves_them(integr
     assert counts[adobe.pk] == 1
     assert counts[suspense.pk] == 1  # only where Pleo sent no category
     assert counts[wallet.pk] == 4
+
+
+def test_pre_flight_flags_an_entry_whose_mapping_points_at_a_missing_erp_record(integration):
+    import datetime as dt
+
+    from exporthub.sync.models import QueuedEntry
+    from exporthub.sync.queue_mirror import Preflight
+
+    refresh(integration)
+    row = QueuedEntry(
+        account_code="6000", account_id="a1", tax_code="", tax_code_id="",
+        performed_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+    )  # fmt: skip
+    assert Preflight(integration).problems(row) == ""  # Pleo's 6000 is open in the ledger
+
+    integration.mappings.create(kind=Kind.ACCOUNT, pleo_key="6000", erp_key="7777")
+
+    assert Preflight(integration).problems(row) == "account"
