@@ -247,6 +247,8 @@ class Connector:
     max_attempts: ClassVar[int] = 5
     # True for systems that lock postings by accounting period (then `open_periods()` matters).
     uses_periods: ClassVar[bool] = False
+    # True for systems where an entry may name an account instead of giving its code.
+    accounts_by_name: ClassVar[bool] = False
 
     def __init__(self, config: ConnectorConfig) -> None:
         self.config = config

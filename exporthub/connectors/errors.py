@@ -11,50 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-# Pleo's ExportJobItemFailureReasonType (v3: all 18).
-ITEM_REASON_TYPES = frozenset(
-    {
-        "receipt_upload_failure",
-        "receipt_download_failure",
-        "receipt_file_size_limit_exceeded",
-        "receipt_conversion_failure",
-        "unexpected_failure",
-        "invalid_configuration",
-        "missing_configuration",
-        "accounting_system_authentication_failure",
-        "accounting_system_rate_limit",
-        "accounting_system_unreachable",
-        "validation_failure",
-        "accounting_system_validation_failure",
-        "authorization_failure",
-        "accounting_system_timeout",
-        "vendor_unknown",
-        "account_unknown",
-        "tax_code_unknown",
-        "tag_unknown",
-    }
-)
-
-# Pleo's ExportJobFailureReasonType.
-JOB_REASON_TYPES = frozenset(
-    {
-        "invalid_configuration",
-        "missing_configuration",
-        "authentication_failure",
-        "accounting_system_authentication_failure",
-        "pleo_rate_limit",
-        "accounting_system_rate_limit",
-        "service_unreachable",
-        "accounting_system_unreachable",
-        "validation_failure",
-        "authorization_failure",
-        "integration_unusable",
-        "job_expired",
-        "service_timeout",
-        "accounting_system_timeout",
-        "canceled_by_user",
-    }
-)
+from exporthub.core.reason_types import ITEM_REASON_TYPES, JOB_REASON_TYPES  # noqa: F401
 
 # The engine's failure modes (pretix's vocabulary); stored on ExportItem.failure_mode.
 FAILURE_MODES = ("internal", "exceeded", "permanent", "config", "timeout")
@@ -71,10 +28,21 @@ class ConnectorError(Exception):
     # True when the failure concerns the connection or settings, not this one entry.
     affects_job: ClassVar[bool] = False
 
-    def __init__(self, message: str, *, detail: str = "", reason_type: str | None = None):
+    # The mapping kind at fault, as data (e.g. "account" for an unknown account), when known.
+    mapping_kind: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        detail: str = "",
+        reason_type: str | None = None,
+        erp_key: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.erp_key = erp_key  # the ERP value the system refused, when the error is about one
         if reason_type is not None:
             if reason_type not in ITEM_REASON_TYPES:
                 raise ValueError(f"{reason_type!r} is not a Pleo item failure reason type")
@@ -141,24 +109,28 @@ class AccountUnknownError(PermanentError):
     """A line's account does not exist (or cannot be posted to) in the system."""
 
     reason_type = "account_unknown"
+    mapping_kind = "account"
 
 
 class TaxCodeUnknownError(PermanentError):
     """A line's tax code does not exist in the system."""
 
     reason_type = "tax_code_unknown"
+    mapping_kind = "tax_code"
 
 
 class TagUnknownError(PermanentError):
     """A dimension value (Pleo tag) does not exist in the system."""
 
     reason_type = "tag_unknown"
+    mapping_kind = "tag"
 
 
 class VendorUnknownError(PermanentError):
     """The vendor/party does not exist in the system (or is blocked)."""
 
     reason_type = "vendor_unknown"
+    mapping_kind = "vendor"
 
 
 class ReceiptUploadError(PermanentError):

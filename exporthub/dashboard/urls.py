@@ -26,6 +26,7 @@ urlpatterns = [
     path("items/<int:pk>/mark-exported/", items.item_mark_exported, name="item-mark-exported"),
     path("failures/", failures.failure_list, name="failure-list"),
     path("failures/retry/", failures.failure_retry, name="failure-retry"),
+    path("failures/<int:pk>/group/", failures.failure_group, name="failure-group"),
     path("companies/<int:pk>/queue/", queue.queue, name="queue"),
     path("companies/<int:pk>/queue/refresh/", queue.queue_refresh, name="queue-refresh"),
     path("companies/<int:pk>/queue/export/", queue.queue_export, name="queue-export"),

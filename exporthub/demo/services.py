@@ -38,15 +38,36 @@ LEDGER_ACCOUNTS = {
     "Liabilities:Employees": "2820",
     "Liabilities:Suppliers": "2400",
 }
+# Tax codes the demo ledger declares (the sandbox's, except the foreign VAT nobody mapped).
+LEDGER_TAX_CODES = {
+    "I25": "Standard VAT 25% (inclusive)",
+    "E25": "Standard VAT 25% (exclusive)",
+    "RC25": "EU reverse charge 25%",
+    "Z0": "VAT exempt",
+}
+# The demo's mappings follow the mapping rule (sync/mapping.py): Pleo's own codes (categories
+# 6000-6080, tax codes) are used as they are; what Pleo sends that the ledger names differently is
+# mapped explicitly: the wallet's contra account (Pleo sends 5820 "Pleo DKK Account" with every
+# card purchase, fee, refund and chargeback) and the item types Pleo sends without a contra
+# account (out-of-pocket, mileage and per diem are owed to the employee, invoices to the
+# supplier). No default (`*`): a default never replaces a value Pleo sent.
 MAPPINGS = [
     (Mapping.Kind.ACCOUNT, "vat:in", "6900", "Input VAT"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2400", "Supplier invoices"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "*", "2820", "Owed to employees"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "5820", "Assets:Pleo:DKK", "Pleo DKK Account"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "out_of_pocket", "Liabilities:Employees", "Owed to employees"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "mileage", "Liabilities:Employees", "Owed to employees"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "Liabilities:Employees", "Owed to employees"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "Liabilities:Suppliers", "Supplier invoices"),
 ]
-# The sandbox's chart onto Tryton's generic English chart (connectors/tryton/local_setup.py).
-# Entries with a reverse-charge or exempt tax code stay unmapped on purpose, to show failures.
+# The sandbox's chart onto Tryton's generic English chart (connectors/tryton/local_setup.py). The
+# integration is strict (no fallback to Pleo's codes), so every category is mapped explicitly.
+# The uncoded "Miscellaneous" category and the reverse-charge and exempt tax codes stay unmapped
+# on purpose, to show failures; vendors are booked by the merchant's name (no default party).
 TRYTON_MAPPINGS = [
-    (Mapping.Kind.ACCOUNT, "*", "5.1.3", "Services"),
+    *[
+        (Mapping.Kind.ACCOUNT, code, "5.1.3", "Services")
+        for code in ("6000", "6010", "6020", "6030", "6040", "6050", "6060", "6070", "6080")
+    ],
     (Mapping.Kind.ACCOUNT, "vat:in", "6.3.6", "Input VAT"),
     (Mapping.Kind.TAX_CODE, "I25", "VAT25", "VAT 25 %"),
     (Mapping.Kind.TAX_CODE, "E25", "VAT25", "VAT 25 %"),
@@ -56,8 +77,11 @@ TRYTON_MAPPINGS = [
     (Mapping.Kind.TAG, "PROJECT:P100", "APOLLO", "Apollo"),
     (Mapping.Kind.TAG, "PROJECT:P200", "APOLLO", "Apollo"),
     (Mapping.Kind.TAG, "PROJECT:P300", "APOLLO", "Apollo"),
-    (Mapping.Kind.VENDOR, "*", "SUP-1", "Known Supplier AS"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "*", "2.1.1", "Trade Payables"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "5820", "1.1.1", "Cash and Cash Equivalents (Pleo wallet)"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "out_of_pocket", "2.1.4", "Other Payables (employees)"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "mileage", "2.1.4", "Other Payables (employees)"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "2.1.4", "Other Payables (employees)"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2.1.1", "Trade Payables"),
 ]
 
 
@@ -138,7 +162,12 @@ def _wire_beancount(pleo: PleoConnection, ledger_path: str) -> None:
     books = ConnectorConfig.objects.create(
         name="Beancount",
         kind="beancount",
-        settings={"ledger_path": ledger_path, "currency": "DKK", "open_accounts": LEDGER_ACCOUNTS},
+        settings={
+            "ledger_path": ledger_path,
+            "currency": "DKK",
+            "open_accounts": LEDGER_ACCOUNTS,
+            "tax_codes": LEDGER_TAX_CODES,
+        },
     )
     _integrate(pleo, books, MAPPINGS)
 

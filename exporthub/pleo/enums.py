@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from exporthub.core.reason_types import ITEM_REASON_TYPE_VALUES, JOB_REASON_TYPE_VALUES
+
 
 class PleoEnum(StrEnum):
     """Base for Pleo's enums; members report `is_known` True."""
@@ -77,43 +79,13 @@ class ItemStatus(PleoEnum):
     ABANDONED = "abandoned"
 
 
-class JobFailureReasonType(PleoEnum):
-    INVALID_CONFIGURATION = "invalid_configuration"
-    MISSING_CONFIGURATION = "missing_configuration"
-    AUTHENTICATION_FAILURE = "authentication_failure"
-    ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE = "accounting_system_authentication_failure"
-    PLEO_RATE_LIMIT = "pleo_rate_limit"
-    ACCOUNTING_SYSTEM_RATE_LIMIT = "accounting_system_rate_limit"
-    SERVICE_UNREACHABLE = "service_unreachable"
-    ACCOUNTING_SYSTEM_UNREACHABLE = "accounting_system_unreachable"
-    VALIDATION_FAILURE = "validation_failure"
-    AUTHORIZATION_FAILURE = "authorization_failure"
-    INTEGRATION_UNUSABLE = "integration_unusable"
-    JOB_EXPIRED = "job_expired"
-    SERVICE_TIMEOUT = "service_timeout"
-    ACCOUNTING_SYSTEM_TIMEOUT = "accounting_system_timeout"
-    CANCELED_BY_USER = "canceled_by_user"
-
-
-class ItemFailureReasonType(PleoEnum):
-    RECEIPT_UPLOAD_FAILURE = "receipt_upload_failure"
-    RECEIPT_DOWNLOAD_FAILURE = "receipt_download_failure"
-    RECEIPT_FILE_SIZE_LIMIT_EXCEEDED = "receipt_file_size_limit_exceeded"
-    RECEIPT_CONVERSION_FAILURE = "receipt_conversion_failure"
-    UNEXPECTED_FAILURE = "unexpected_failure"
-    INVALID_CONFIGURATION = "invalid_configuration"
-    MISSING_CONFIGURATION = "missing_configuration"
-    ACCOUNTING_SYSTEM_AUTHENTICATION_FAILURE = "accounting_system_authentication_failure"
-    ACCOUNTING_SYSTEM_RATE_LIMIT = "accounting_system_rate_limit"
-    ACCOUNTING_SYSTEM_UNREACHABLE = "accounting_system_unreachable"
-    VALIDATION_FAILURE = "validation_failure"
-    ACCOUNTING_SYSTEM_VALIDATION_FAILURE = "accounting_system_validation_failure"
-    AUTHORIZATION_FAILURE = "authorization_failure"
-    ACCOUNTING_SYSTEM_TIMEOUT = "accounting_system_timeout"
-    VENDOR_UNKNOWN = "vendor_unknown"
-    ACCOUNT_UNKNOWN = "account_unknown"
-    TAX_CODE_UNKNOWN = "tax_code_unknown"
-    TAG_UNKNOWN = "tag_unknown"
+# Built from the one list of Pleo's reason types (exporthub/core/reason_types.py).
+JobFailureReasonType = PleoEnum(
+    "JobFailureReasonType", [(value.upper(), value) for value in JOB_REASON_TYPE_VALUES]
+)
+ItemFailureReasonType = PleoEnum(
+    "ItemFailureReasonType", [(value.upper(), value) for value in ITEM_REASON_TYPE_VALUES]
+)
 
 
 class ItemUpdateErrorType(PleoEnum):

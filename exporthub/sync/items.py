@@ -20,9 +20,9 @@ from exporthub.connectors.errors import ConnectorError, RetryableError
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 from exporthub.sync.item_summary import SUMMARY_FIELDS, apply_summary
-from exporthub.sync.mapping import MappingTable
-from exporthub.sync.models import ExportItem, FailureMode, ItemStatus
-from exporthub.sync.posting import UnpostableItem, build_journal_entry
+from exporthub.sync.mapping import MappingTable, Resolution
+from exporthub.sync.models import ExportItem, FailureMode, ItemStatus, Mapping
+from exporthub.sync.posting import PostingProblem, UnpostableItem, build_journal_entry
 
 log = logging.getLogger(__name__)
 
@@ -158,26 +158,35 @@ class ItemPoster:
             )
             return
         apply_summary(row, item)
+        trace: list[Resolution] = []
         try:
             entry = build_journal_entry(
                 item,
                 self.mappings,
                 fallback_to_pleo_codes=self.fallback_to_pleo_codes,
                 fetch_file=self.fetch_file,
+                trace=trace,
             )
         except UnpostableItem as problem:
-            self.fail(row, problem.reason_type, str(problem), FailureMode.CONFIG)
+            self.fail(
+                row,
+                problem.reason_type,
+                str(problem),
+                FailureMode.CONFIG,
+                problems=problem.problems,
+            )
             return
         row.posting = posting_as_json(entry)
-        problems = self.erp.validate(entry)
-        if problems:
-            first = problems[0]
+        errors = self.erp.validate(entry)
+        if errors:
+            first = errors[0]
             self.fail(
                 row,
                 first.reason_type,
-                " ".join(str(p) for p in problems),
+                " ".join(str(error) for error in errors),
                 first.failure_mode,
                 detail=first.detail,
+                problems=[problem_from_error(error, trace) for error in errors],
             )
             return
         self.post(row, entry)
@@ -192,7 +201,12 @@ class ItemPoster:
             self.retry_later(row, error)
         except ConnectorError as error:
             self.fail(
-                row, error.reason_type, error.message, error.failure_mode, detail=error.detail
+                row,
+                error.reason_type,
+                error.message,
+                error.failure_mode,
+                detail=error.detail,
+                problems=[problem_from_error(error)],
             )
         except Exception as error:  # a bug or an unknown ERP answer: record it, keep going
             log.exception("Unexpected error posting item %s", row.accounting_entry_id)
@@ -241,13 +255,53 @@ class ItemPoster:
         self._save(row)
 
     def fail(
-        self, row: ExportItem, reason_type: str, reason: str, mode: str, *, detail: str = ""
+        self,
+        row: ExportItem,
+        reason_type: str,
+        reason: str,
+        mode: str,
+        *,
+        detail: str = "",
+        problems: list[PostingProblem] | None = None,
     ) -> None:
+        """Record the failure; its problems as data (the first in the row's columns, for grouping
+        and linking to the fix, all of them in `failure_problems`)."""
+        problems = problems or [PostingProblem(reason_type, reason)]
+        first = problems[0]
         row.status = ItemStatus.FAILED
         row.failure_reason = reason
         row.failure_reason_type = reason_type
         row.failure_mode = mode
+        row.failure_mapping_kind = first.mapping_kind
+        row.failure_pleo_key = first.pleo_key[:255]
+        row.failure_pleo_label = first.pleo_label[:255]
+        row.failure_erp_key = first.erp_key[:255]
+        row.failure_problems = [problem.as_dict() for problem in problems]
         row.error_detail = detail
         row.next_attempt_at = None
         row.reported_at = None
         self._save(row)
+
+
+def problem_from_error(error: ConnectorError, trace: list[Resolution] = ()) -> PostingProblem:
+    """A connector error as a problem; the Pleo value behind the refused ERP key comes from the
+    mapping resolutions made for the entry (`trace`), when one led there."""
+    kinds = {
+        Mapping.Kind.ACCOUNT: (Mapping.Kind.ACCOUNT, Mapping.Kind.CONTRA_ACCOUNT),
+    }.get(error.mapping_kind, (error.mapping_kind,))
+    source = next(
+        (
+            found
+            for found in trace
+            if error.erp_key and found.kind in kinds and found.erp_key == error.erp_key
+        ),
+        None,
+    )
+    return PostingProblem(
+        error.reason_type,
+        error.message,
+        mapping_kind=source.kind if source else error.mapping_kind,
+        pleo_key=source.pleo_key if source else "",
+        pleo_label=source.pleo_label if source else "",
+        erp_key=error.erp_key,
+    )

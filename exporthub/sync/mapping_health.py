@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from exporthub.connectors.models import MasterDataRecord
+from exporthub.connectors.registry import get_connector_class
+from exporthub.pleo.errors import PleoPayloadError
+from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
+from exporthub.sync.mapping import MappingTable, Resolution
 from exporthub.sync.models import ExportItem, Integration, ItemStatus, JobStatus, Mapping
+from exporthub.sync.posting import UnpostableItem, build_journal_entry
 
 Kind = Mapping.Kind
 ERP_KIND = {
@@ -19,6 +27,45 @@ ERP_KIND = {
 }
 
 
+class ErpRecords:
+    """The ERP's cached master data, to tell whether an ERP key exists (see connectors'
+    master_data.py). Kinds the ERP never reported are unknown (`status` None), not missing."""
+
+    def __init__(self, records: dict[tuple[str, str], bool], names: dict[str, bool]):
+        self._records = records
+        self._account_names = names  # Beancount: an account may be named instead of coded
+        self._fetched = {kind for kind, _code in records}
+
+    @classmethod
+    def for_integration(cls, integration: Integration) -> ErpRecords:
+        config = integration.erp_connection
+        rows = config.master_data.values_list("kind", "code", "name", "active")
+        records, names = {}, {}
+        by_name = getattr(get_connector_class(config.kind), "accounts_by_name", False)
+        for kind, code, name, active in rows:
+            records[(kind, code)] = active
+            if by_name and kind == MasterDataRecord.Kind.ACCOUNT and name:
+                names[name] = active
+        return cls(records, names)
+
+    def status(self, mapping_kind: str, erp_key: str, pleo_key: str = "") -> str | None:
+        """ "ok", "missing" or "archived" for an ERP key of a mapping kind; None if unknown."""
+        kind = ERP_KIND[mapping_kind]
+        if kind not in self._fetched:
+            return None
+        if mapping_kind == Kind.TAG:
+            group, _sep, _code = pleo_key.partition(":")
+            if not _sep:
+                return None  # the plain default has no group to look the dimension up in
+            erp_key = f"{group}:{erp_key}"
+        active = self._records.get((kind, erp_key))
+        if active is None and kind == MasterDataRecord.Kind.ACCOUNT:
+            active = self._account_names.get(erp_key)
+        if active is None:
+            return "missing"
+        return "ok" if active else "archived"
+
+
 @dataclass(frozen=True)
 class MappingFlag:
     mapping: Mapping
@@ -28,74 +75,49 @@ class MappingFlag:
     def message(self) -> str:
         where = f"{self.mapping.get_kind_display().lower()} {self.mapping.erp_key!r}"
         if self.problem == "archived":
-            return f"The ERP no longer offers {where} (archived or closed)."
-        return f"The ERP has no {where}."
-
-
-def _master_key(mapping: Mapping) -> str | None:
-    if mapping.kind != Kind.TAG:
-        return mapping.erp_key
-    group, _, _ = mapping.pleo_key.partition(":")
-    return None if mapping.is_default else f"{group}:{mapping.erp_key}"
+            return _("The ERP no longer offers %(what)s (archived or closed).") % {"what": where}
+        return _("The ERP has no %(what)s.") % {"what": where}
 
 
 def mapping_flags(integration: Integration) -> list[MappingFlag]:
     """Mappings whose ERP record is missing or archived; empty until master data was fetched."""
-    rows = integration.erp_connection.master_data.values_list("kind", "code", "active")
-    records = {(kind, code): active for kind, code, active in rows}
-    if not records:
-        return []
-    fetched_kinds = {kind for kind, _ in records}
+    records = ErpRecords.for_integration(integration)
     flags = []
     for mapping in integration.mappings.all():
-        kind, key = ERP_KIND[mapping.kind], _master_key(mapping)
-        if key is None or kind not in fetched_kinds:
-            continue
-        active = records.get((kind, key))
-        if active is None:
-            flags.append(MappingFlag(mapping, "missing"))
-        elif not active:
-            flags.append(MappingFlag(mapping, "archived"))
+        status = records.status(mapping.kind, mapping.erp_key, mapping.pleo_key)
+        if status in ("missing", "archived"):
+            flags.append(MappingFlag(mapping, status))
     return flags
 
 
-def pleo_keys_used(payload: dict) -> set[tuple[str, str]]:
-    """(mapping kind, Pleo key) pairs an export item payload needs; lower-cased keys."""
-    used: set[tuple[str, str]] = set()
-
-    def add(kind: str, *keys) -> None:
-        used.update((kind, str(key).casefold()) for key in keys if key)
-
-    for line in payload.get("accountingEntryLines") or []:
-        account = line.get("account") or {}
-        add(Kind.ACCOUNT, account.get("code"), account.get("identifier"), account.get("id"))
-        tax = line.get("tax") or {}
-        add(Kind.TAX_CODE, tax.get("code"), tax.get("id"))
-        add(Kind.ACCOUNT, tax.get("ingoingTaxAccount"), tax.get("outgoingTaxAccount"))
-        for tag in line.get("tags") or []:
-            add(Kind.TAG, f"{tag.get('groupCode')}:{tag.get('code')}", tag.get("id"))
-    contra = payload.get("contraAccount") or {}
-    add(Kind.CONTRA_ACCOUNT, contra.get("code"), contra.get("identifier"), contra.get("id"))
-    add(Kind.CONTRA_ACCOUNT, payload.get("type"))
-    vendor = payload.get("vendor") or {}
-    add(Kind.VENDOR, vendor.get("code"), vendor.get("externalId"), vendor.get("id"))
-    return used
+def mappings_used(payload: dict, table: MappingTable, *, fallback: bool) -> set[int]:
+    """The mappings (by id) the one resolver picks for an export item payload: explicit ones
+    and defaults that apply. Empty for a payload that cannot be read."""
+    trace: list[Resolution] = []
+    try:
+        item = PleoExportItem.from_json(payload)
+    except (PleoPayloadError, ValueError):
+        return set()
+    with suppress(UnpostableItem):  # what resolved is in the trace all the same
+        build_journal_entry(item, table, fallback_to_pleo_codes=fallback, trace=trace)
+    return {found.mapping.pk for found in trace if found.mapping is not None}
 
 
-def items_depending_on(mappings: Iterable[Mapping], payloads: Iterable[dict]) -> Counter:
-    """How many of `payloads` use each mapping (by mapping id); default mappings are skipped."""
-    wanted = {(m.kind, m.pleo_key.casefold()): m.pk for m in mappings if not m.is_default}
+def items_depending_on(
+    mappings: Iterable[Mapping], payloads: Iterable[dict], *, fallback: bool = True
+) -> Counter:
+    """How many of `payloads` use each of `mappings` (by mapping id), as posting would."""
+    mappings = list(mappings)
+    table = MappingTable(mappings)
     counts: Counter = Counter()
     for payload in payloads:
-        for key in pleo_keys_used(payload) & wanted.keys():
-            counts[wanted[key]] += 1
+        counts.update(mappings_used(payload, table, fallback=fallback))
     return counts
 
 
 def items_at_risk(integration: Integration) -> Counter:
     """For each flagged mapping, how many items waiting in unfinished jobs would fail on it."""
-    flagged = [flag.mapping for flag in mapping_flags(integration)]
-    if not flagged:
+    if not any(mapping_flags(integration)):
         return Counter()
     waiting = ExportItem.objects.filter(
         job__integration=integration,
@@ -103,4 +125,10 @@ def items_at_risk(integration: Integration) -> Counter:
         status=ItemStatus.PENDING,
         payload__isnull=False,
     ).values_list("payload", flat=True)
-    return items_depending_on(flagged, waiting.iterator(chunk_size=500))
+    flagged = {flag.mapping.pk for flag in mapping_flags(integration)}
+    counts = items_depending_on(
+        integration.mappings.all(),
+        waiting.iterator(chunk_size=500),
+        fallback=integration.fallback_to_pleo_codes,
+    )
+    return Counter({pk: n for pk, n in counts.items() if pk in flagged})

@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+
 from exporthub.connectors.base import Amount, JournalEntry, JournalLine, Party, Receipt
 from exporthub.pleo.schemas.export_item import ExportItem, ExportItemLine
 from exporthub.pleo.schemas.money import Money
-from exporthub.sync.mapping import MappingTable
+from exporthub.sync.mapping import MappingTable, Resolution
 from exporthub.sync.models import Mapping
 
 Kind = Mapping.Kind
@@ -25,22 +27,45 @@ Kind = Mapping.Kind
 
 @dataclass(frozen=True)
 class PostingProblem:
-    """Why an item cannot become a journal entry: Pleo's item reason type and a message."""
+    """Why an item cannot be posted, as data: Pleo's item reason type, what to map (mapping kind,
+    the Pleo key and label; empty when the fix is not a mapping), the ERP key at fault (if any),
+    and a message for people. Code reads the fields, never the message."""
 
     reason_type: str
     message: str
+    mapping_kind: str = ""
+    pleo_key: str = ""
+    pleo_label: str = ""
+    erp_key: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "reason_type": self.reason_type,
+            "mapping_kind": self.mapping_kind,
+            "pleo_key": self.pleo_key,
+            "pleo_label": self.pleo_label,
+            "erp_key": self.erp_key,
+            "message": self.message,
+        }
 
 
 class UnpostableItem(Exception):
     """The item cannot be posted until its problems are fixed (usually a mapping)."""
 
-    def __init__(self, problems: list[PostingProblem]):
+    def __init__(self, problems: list[PostingProblem], *, unbalanced: bool = False):
         super().__init__(" ".join(problem.message for problem in problems))
         self.problems = problems
+        self.unbalanced = unbalanced  # the lines Pleo sent do not add up to the total
 
     @property
     def reason_type(self) -> str:
         return self.problems[0].reason_type
+
+
+def _named(template: str, name: str, code: str | None) -> str:
+    """A Pleo value as accountants know it: 'Name' (code), or 'Name' when it has no code."""
+    value = f"'{name}' ({code})" if code else f"'{name}'"
+    return template % {"value": value}
 
 
 def _split(amount: Decimal) -> dict[str, Decimal]:
@@ -64,44 +89,68 @@ class _Builder:
         self.mappings = mappings
         self.fallback = fallback_to_pleo_codes
         self.problems: list[PostingProblem] = []
+        self.resolutions: list[Resolution] = []
 
     def resolve(
         self,
         kind: str,
-        keys: Iterable[str | None],
+        sent: Iterable[str | None],
+        *,
         code: str | None,
-        problem: str,
+        label: str,
         reason_type: str,
+        message: Callable[[Resolution], str],
+        explicit_keys: Iterable[str | None] = (),
+        required: bool = True,
     ) -> str:
-        found = self.mappings.resolve(kind, *keys)
-        if found:
-            return found
-        if self.fallback and code:
-            return code
-        self.problems.append(PostingProblem(reason_type, problem))
-        return ""
+        """The ERP key for one Pleo value (see sync/mapping.py), or "" with a problem noted."""
+        found = self.mappings.resolve(
+            kind,
+            sent,
+            code=code,
+            label=label,
+            explicit_keys=explicit_keys,
+            fallback=self.fallback,
+        )
+        self.resolutions.append(found)
+        if not found.resolved and required:
+            self.problems.append(
+                PostingProblem(
+                    reason_type,
+                    message(found),
+                    mapping_kind=kind,
+                    pleo_key=found.pleo_key,
+                    pleo_label=label,
+                )
+            )
+        return found.erp_key
 
     def line_account(self, number: int, line: ExportItemLine) -> str:
         account = line.account
         if account is None:
-            default = self.mappings.resolve(Kind.ACCOUNT)  # e.g. a suspense account
-            if default:
-                return default
-            self.problems.append(
-                PostingProblem(
-                    "account_unknown",
-                    f"Line {number} has no account (category) in Pleo; "
-                    "choose one, then export again.",
-                )
+            return self.resolve(
+                Kind.ACCOUNT,
+                (),
+                code=None,
+                label="",
+                reason_type="account_unknown",
+                message=lambda _found: (
+                    _(
+                        "Line %(number)s has no category in Pleo: fix the category in Pleo, "
+                        "then export again."
+                    )
+                    % {"number": number}
+                ),
             )
-            return ""
         return self.resolve(
             Kind.ACCOUNT,
             (account.code, account.identifier, account.id),
-            account.code,
-            f"Pleo account {account.code or account.id} ({account.name}) is not mapped to an ERP "
-            "account; add an account mapping.",
-            "account_unknown",
+            code=account.code,
+            label=account.name,
+            reason_type="account_unknown",
+            message=lambda _found: _named(
+                _("Map Pleo category %(value)s to an ERP account."), account.name, account.code
+            ),
         )
 
     def dimensions(self, line: ExportItemLine) -> dict[str, str]:
@@ -111,30 +160,52 @@ class _Builder:
             found[tag.group_code] = self.resolve(
                 Kind.TAG,
                 (key, tag.id),
-                tag.code,
-                f"Tag {key} is not mapped to an ERP dimension; add a tag mapping.",
-                "tag_unknown",
+                code=tag.code,
+                label=key,
+                reason_type="tag_unknown",
+                message=lambda _found, key=key: (
+                    _("Map Pleo tag %(tag)s to an ERP dimension.") % {"tag": key}
+                ),
             )
+        # A group's default (`GROUP:*`) applies where the line has no tag of that group.
+        for group, default in self.mappings.tag_group_defaults().items():
+            found.setdefault(group, default.erp_key)
         return found
 
     def vat_account(self, code: str | None, direction: str, tax_label: str) -> str:
-        """The tax's own VAT account (mapped, else Pleo's code), else the `vat:in`/`vat:out` one."""
-        found = self.mappings.find(Kind.ACCOUNT, code)
-        if found:
-            return found
-        if code and self.fallback:
-            return code
-        found = self.mappings.find(Kind.ACCOUNT, f"vat:{direction}")
-        if found:
-            return found
-        self.problems.append(
-            PostingProblem(
-                "missing_configuration",
-                f"Tax {tax_label} has no {direction}put VAT account; map Pleo account "
-                f"{code or f'vat:{direction}'} to an ERP account.",
+        """The tax's own VAT account (mapped, else Pleo's code); a tax without one takes the
+        explicit `vat:in`/`vat:out` mapping."""
+        vat_key = f"vat:{direction}"
+        if code:
+            return self.resolve(
+                Kind.ACCOUNT,
+                (code,),
+                code=code,
+                label=code,
+                reason_type="account_unknown",
+                message=lambda _found: (
+                    _(
+                        "Map Pleo account %(code)s (the %(direction)sput VAT account of tax "
+                        "%(tax)s) to an ERP account."
+                    )
+                    % {"code": code, "direction": direction, "tax": tax_label}
+                ),
             )
+        return self.resolve(
+            Kind.ACCOUNT,
+            (),
+            code=None,
+            label=vat_key,
+            explicit_keys=(vat_key,),
+            reason_type="missing_configuration",
+            message=lambda _found: (
+                _(
+                    "Map %(key)s to an ERP account: the %(direction)sput VAT account for taxes "
+                    "such as %(tax)s that carry none of their own."
+                )
+                % {"key": vat_key, "direction": direction, "tax": tax_label}
+            ),
         )
-        return ""
 
     def lines_for(self, number: int, line: ExportItemLine) -> list[JournalLine]:
         account = self.line_account(number, line)
@@ -143,14 +214,24 @@ class _Builder:
         text = self.item.note or ""
         tax = line.tax
         if tax is None:
-            return [JournalLine(account=account, text=text, dimensions=dimensions, **_split(paid))]
-        tax_label = tax.code or tax.id
+            # No tax from Pleo: the default tax code (e.g. "no VAT"), if any, names the line's tax.
+            default = self.mappings.default(Kind.TAX_CODE)
+            taxed = {"tax_code": default.erp_key, "tax_amount": Decimal(0)} if default else {}
+            return [
+                JournalLine(
+                    account=account, text=text, dimensions=dimensions, **taxed, **_split(paid)
+                )
+            ]
+        tax_label = tax.code or _("without a code (%(rate)s %%)") % {"rate": f"{tax.rate * 100:g}"}
         tax_code = self.resolve(
             Kind.TAX_CODE,
             (tax.code, tax.id),
-            tax.code,
-            f"Pleo tax code {tax_label} is not mapped to an ERP tax; add a tax code mapping.",
-            "tax_code_unknown",
+            code=tax.code,
+            label=tax_label,
+            reason_type="tax_code_unknown",
+            message=lambda _found: (
+                _("Map Pleo tax code %(code)s to an ERP tax code.") % {"code": tax_label}
+            ),
         )
         tax_amount = tax.amount.in_wallet_currency.amount
         vat_in = self.vat_account(tax.ingoing_tax_account, "in", tax_label)
@@ -198,16 +279,40 @@ class _Builder:
         ]
 
     def contra_account(self) -> str:
+        """Pleo's contra account for the entry (e.g. 5820 "Pleo DKK Account" for wallet entries)
+        mapped explicitly, else the entry's type or currency mapped explicitly (entries Pleo
+        sends without one: out-of-pocket, mileage, per diem, invoices), else Pleo's code."""
         contra = self.item.contra_account
         currency = self.item.amount.in_wallet_currency.currency
-        keys = (contra.code, contra.identifier, contra.id) if contra else ()
-        label = f"{contra.code or contra.name}" if contra else f"{self.item.type} entries"
+        item_type = str(self.item.type)
+        if contra is not None:
+            return self.resolve(
+                Kind.CONTRA_ACCOUNT,
+                (contra.code, contra.identifier, contra.id),
+                code=contra.code,
+                label=contra.name,
+                explicit_keys=(item_type, currency),
+                reason_type="missing_configuration",
+                message=lambda found: _named(
+                    _("Map Pleo contra account %(value)s to an ERP account."),
+                    contra.name,
+                    contra.code,
+                ),
+            )
         return self.resolve(
             Kind.CONTRA_ACCOUNT,
-            (*keys, str(self.item.type), currency),
-            contra.code if contra else None,
-            f"No contra account is mapped for {label} in {currency}; add a contra account mapping.",
-            "missing_configuration",
+            (),
+            code=None,
+            label=item_type.replace("_", " "),
+            explicit_keys=(item_type, currency),
+            reason_type="missing_configuration",
+            message=lambda _found: (
+                _(
+                    "Map the contra account for %(type)s entries (Pleo sends none for them) to an "
+                    "ERP account."
+                )
+                % {"type": item_type.replace("_", " ")}
+            ),
         )
 
     def party(self) -> Party | None:
@@ -216,9 +321,14 @@ class _Builder:
             code = self.resolve(
                 Kind.VENDOR,
                 (vendor.code, vendor.external_id, vendor.id),
-                vendor.code or vendor.external_id,
-                f"Vendor {vendor.name} is not mapped to an ERP party; add a vendor mapping.",
-                "vendor_unknown",
+                code=vendor.code or vendor.external_id,
+                label=vendor.name,
+                reason_type="vendor_unknown",
+                message=lambda found: _named(
+                    _("Map Pleo vendor %(value)s to an ERP party."),
+                    vendor.name,
+                    vendor.code or vendor.external_id,
+                ),
             )
             return Party(
                 name=vendor.name,
@@ -227,18 +337,29 @@ class _Builder:
                 tax_id=vendor.tax_registration_number or "",
                 registration_number=vendor.registration_number or "",
             )
-        if supplier is not None and supplier.name:
-            # A merchant is not an ERP vendor: only an explicit mapping gives it a party code.
-            code = self.mappings.find(Kind.VENDOR, supplier.code, supplier.name) or ""
+        # No vendor from Pleo: a merchant's name or code mapped explicitly, else the default
+        # party (if any); a party is optional, so nothing fails here.
+        merchant = supplier.name if supplier is not None else None
+        code = self.resolve(
+            Kind.VENDOR,
+            (),
+            code=None,
+            label=merchant or "",
+            explicit_keys=(supplier.code, merchant) if supplier is not None else (),
+            reason_type="vendor_unknown",
+            message=str,
+            required=False,
+        )
+        if merchant:
             return Party(
-                name=supplier.name,
+                name=merchant,
                 code=code,
                 country=supplier.country or "",
                 tax_id=supplier.tax_identifier or "",
             )
         if self.item.user is not None:
             # Out-of-pocket, mileage and per diem: what is owed is owed to the spender.
-            return Party(name=self.item.user.name)
+            return Party(name=self.item.user.name, code=code)
         return None
 
 
@@ -248,8 +369,12 @@ def build_journal_entry(
     *,
     fallback_to_pleo_codes: bool = True,
     fetch_file: Callable[[str], bytes] | None = None,
+    trace: list[Resolution] | None = None,
 ) -> JournalEntry:
-    """The journal entry for `item`, or `UnpostableItem` naming everything that is missing."""
+    """The journal entry for `item`, or `UnpostableItem` naming everything that is missing.
+
+    `trace`, when given, receives every mapping resolution made (to tell which Pleo value an
+    ERP key came from when the ERP refuses it)."""
     builder = _Builder(item, mappings, fallback_to_pleo_codes)
     lines: list[JournalLine] = []
     for number, line in enumerate(item.lines, start=1):
@@ -259,6 +384,8 @@ def build_journal_entry(
         JournalLine(account=builder.contra_account(), text=item.note or "", **_split(-total.amount))
     )
     party = builder.party()
+    if trace is not None:
+        trace.extend(builder.resolutions)
     if builder.problems:
         raise UnpostableItem(builder.problems)
     invoice = item.additional_information.invoice_information
@@ -298,7 +425,10 @@ def build_journal_entry(
     )
     problems = entry.problems()
     if problems:
-        raise UnpostableItem([PostingProblem("validation_failure", text) for text in problems])
+        raise UnpostableItem(
+            [PostingProblem("validation_failure", text) for text in problems],
+            unbalanced=not entry.is_balanced,
+        )
     return entry
 
 

@@ -15,3 +15,14 @@ def enqueue_processing(integration_id: int) -> None:
             group=f"integration-{integration_id}",
         )
     )
+
+
+def enqueue_preflight_recheck(integration_id: int) -> None:
+    """Ask a worker to recompute the queue's pre-flight badges after the mappings changed."""
+    transaction.on_commit(
+        lambda: async_task(
+            "exporthub.sync.tasks.recheck_queue_preflight",
+            integration_id,
+            group=f"preflight-{integration_id}",
+        )
+    )

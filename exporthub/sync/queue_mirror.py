@@ -9,7 +9,7 @@ tax code without mapping, a closed period, an entry that did not balance) are co
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.entries import AccountingEntry
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 from exporthub.sync.mapping import MappingTable
+from exporthub.sync.mapping_health import ErpRecords
 from exporthub.sync.models import ExportItem, Integration, Mapping, QueuedEntry
 from exporthub.sync.posting import UnpostableItem, build_journal_entry
 from exporthub.sync.wiring import open_erp, open_pleo
@@ -49,11 +50,16 @@ UPDATED_FIELDS = [
 
 
 class Preflight:
-    """The checks an entry must pass before export, with everything they need loaded once."""
+    """The checks an entry must pass before export, with everything they need loaded once.
+
+    Mappings are resolved by the one resolver (sync/mapping.py) that posting uses, and the
+    resolved ERP values are checked against the ERP's cached master data where it was fetched.
+    """
 
     def __init__(self, integration: Integration, periods: list | None = None):
         self.mappings = MappingTable.for_integration(integration)
         self.fallback = integration.fallback_to_pleo_codes
+        self.records = ErpRecords.for_integration(integration)
         self.periods = periods or []
 
     def problems(self, row: QueuedEntry, payload: dict | None = None) -> str:
@@ -71,19 +77,38 @@ class Preflight:
         return " ".join(found)
 
     def _maps(self, kind: str, code: str, identifier: str) -> bool:
-        if not code and not identifier:
-            return False
-        return bool(self.mappings.resolve(kind, code, identifier) or (self.fallback and code))
+        sent = (code, identifier) if code or identifier else ()
+        found = self.mappings.resolve(kind, sent, code=code, fallback=self.fallback)
+        return found.resolved and self.records.status(kind, found.erp_key) in ("ok", None)
 
     def _unbalanced(self, payload: dict) -> bool:
         try:
             item = PleoExportItem.from_json(payload)
             build_journal_entry(item, self.mappings, fallback_to_pleo_codes=self.fallback)
         except UnpostableItem as problem:
-            return any("does not balance" in p.message for p in problem.problems)
+            return problem.unbalanced
         except (PleoPayloadError, ValueError):  # a malformed old payload says nothing of balance
             return False
         return False
+
+    def failure_fixed(self, item: ExportItem) -> bool:
+        """Whether every cause an earlier failure recorded (as data) is fixed by the mappings
+        now; a problem that is not about a mapping is never fixed here."""
+        problems = item.failure_problems or [
+            {
+                "mapping_kind": item.failure_mapping_kind,
+                "pleo_key": item.failure_pleo_key,
+                "erp_key": item.failure_erp_key,
+            }
+        ]
+        return all(
+            self.mappings.fixes(
+                problem.get("mapping_kind", ""),
+                problem.get("pleo_key", ""),
+                problem.get("erp_key", ""),
+            )
+            for problem in problems
+        )
 
 
 def refresh_export_queue(integration: Integration) -> int:
@@ -112,11 +137,13 @@ def refresh_export_queue(integration: Integration) -> int:
 
 
 def recheck_preflight(integration: Integration) -> int:
-    """Recompute the stored pre-flight problems after mappings changed (no call to Pleo)."""
+    """Recompute the stored pre-flight problems after mappings changed (no call to Pleo), and
+    drop "failed before" where the mapping that failure named now resolves."""
     preflight = Preflight(integration)
     changed = []
     rows = integration.queued_entries.only(
         "id",
+        "entry_id",
         "account_id",
         "account_code",
         "tax_code_id",
@@ -124,15 +151,36 @@ def recheck_preflight(integration: Integration) -> int:
         "problems",
         "performed_at",
         "bookkeeping_date",
+        "last_failure_reason_type",
     )
-    for row in rows.iterator(chunk_size=2000):
-        kept = [p for p in row.problem_list if p in ("period", "unbalanced")]
-        problems = " ".join([*preflight.problems(row).split(), *kept])
-        if problems != row.problems:
-            row.problems = problems
-            changed.append(row)
-    QueuedEntry.objects.bulk_update(changed, ["problems"], batch_size=1000)
+    for chunk in _chunks(rows.iterator(chunk_size=2000), 2000):
+        failed = [row.entry_id for row in chunk if row.last_failure_reason_type]
+        history = _last_items(integration, failed) if failed else {}
+        for row in chunk:
+            kept = [p for p in row.problem_list if p in ("period", "unbalanced")]
+            problems = " ".join([*preflight.problems(row).split(), *kept])
+            last = history.get(str(row.entry_id))
+            cleared = last is not None and last.status == "failed" and preflight.failure_fixed(last)
+            if problems != row.problems or cleared:
+                row.problems = problems
+                if cleared:
+                    row.last_failure_reason_type = ""
+                changed.append(row)
+    QueuedEntry.objects.bulk_update(
+        changed, ["problems", "last_failure_reason_type"], batch_size=1000
+    )
     return len(changed)
+
+
+def _chunks(rows: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _upsert(
@@ -167,7 +215,16 @@ def _last_items(integration: Integration, entry_ids: list[str]) -> dict[str, Exp
     found: dict[str, ExportItem] = {}
     items = ExportItem.objects.filter(
         job__integration=integration, accounting_entry_id__in=entry_ids
-    ).only("accounting_entry_id", "status", "failure_reason_type", "payload")
+    ).only(
+        "accounting_entry_id",
+        "status",
+        "failure_reason_type",
+        "failure_mapping_kind",
+        "failure_pleo_key",
+        "failure_erp_key",
+        "failure_problems",
+        "payload",
+    )
     for item in items.order_by("id"):
         found[str(item.accounting_entry_id)] = item
     return found

@@ -12,7 +12,7 @@ from exporthub.sync.corrections import send_waiting
 from exporthub.sync.detection import due_for_poll, poll_integration
 from exporthub.sync.models import Integration
 from exporthub.sync.queue import enqueue_processing
-from exporthub.sync.queue_mirror import refresh_export_queue
+from exporthub.sync.queue_mirror import recheck_preflight, refresh_export_queue
 
 log = logging.getLogger(__name__)
 
@@ -59,3 +59,9 @@ def process_integration(integration_id: int) -> int:
     worked_on = engine.process_integration(integration_id, worker_id())
     send_waiting(integration_id)
     return worked_on
+
+
+def recheck_queue_preflight(integration_id: int) -> int:
+    """Recompute the pre-flight badges of the integration's queue (after a mapping changed)."""
+    integration = Integration.objects.filter(pk=integration_id).first()
+    return 0 if integration is None else recheck_preflight(integration)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from exporthub.sync.models import ExportItem
 from tests.dashboard.conftest import make_user
@@ -20,6 +21,7 @@ PAGES = [
     ("dashboard:items-bulk", ("item",), "accountant", "GET"),
     ("dashboard:failure-list", (), "viewer", "GET"),
     ("dashboard:failure-retry", (), "accountant", "POST"),
+    ("dashboard:failure-group", ("integration",), "viewer", "GET"),
     ("dashboard:queue", ("integration",), "viewer", "GET"),
     ("dashboard:queue-refresh", ("integration",), "accountant", "POST"),
     ("dashboard:queue-export", ("integration",), "accountant", "POST"),
@@ -71,7 +73,17 @@ def test_it_lists_every_dashboard_url():
 
 def objects_of(integration, job):
     item = ExportItem.objects.filter(job=job).first()
+    failed = ExportItem.objects.filter(job=job, status="failed").first()
     return {
+        "group": urlencode(
+            {
+                "reason_type": failed.failure_reason_type,
+                "mapping_kind": failed.failure_mapping_kind,
+                "pleo_key": failed.failure_pleo_key,
+            }
+        )
+        if failed
+        else "",
         "job": job.pk,
         "item": item.pk,
         "integration": integration.pk,
@@ -89,6 +101,8 @@ def url_for(name, needs, objects):
     for need in needs:
         kwargs[KWARG_NAMES[need]] = objects[need]
     query = "?kind=beancount" if name == "dashboard:erp-connection-create" else ""
+    if name == "dashboard:failure-group":
+        query = "?" + objects["group"]
     return reverse(name, kwargs=kwargs) + query
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from exporthub.core.models import ActivityEntry
 from exporthub.sync.models import Mapping
+from tests.sync.conftest import MAPPINGS
 
 
 def mappings_of(integration) -> set[tuple[str, str, str, str]]:
@@ -75,14 +76,16 @@ def test_it_imports_what_it_exported(client, admin_user, integration):
     response = upload(client, integration, exported)
     assert f"Imported {len(before)} mappings." in response.content.decode()
     assert mappings_of(integration) == before
-    assert ActivityEntry.objects.get(action="dashboard.mapping.imported").data == {"rows": 4}
+    assert ActivityEntry.objects.get(action="dashboard.mapping.imported").data == {
+        "rows": len(before)
+    }
 
 
 def test_it_updates_existing_mappings_on_import(client, admin_user, integration):
     client.force_login(admin_user)
     upload(client, integration, "kind,pleo_key,erp_key\naccount,vat:in,6910\n")
     assert integration.mappings.get(kind="account", pleo_key="vat:in").erp_key == "6910"
-    assert integration.mappings.count() == 3
+    assert integration.mappings.count() == len(MAPPINGS)
 
 
 def test_it_saves_nothing_from_a_bad_csv_and_names_the_lines(client, admin_user, integration):
@@ -113,4 +116,85 @@ def test_it_refuses_a_file_that_is_not_utf8(client, admin_user, integration):
         client, integration, "kind,pleo_key,erp_key\naccount,k\xf8b,1\n".encode("latin-1")
     )
     assert "The file is not UTF-8 text." in page.content.decode()
-    assert integration.mappings.count() == 3
+    assert integration.mappings.count() == len(MAPPINGS)
+
+
+def test_adding_the_missing_mappings_clears_failed_before_from_the_queue(
+    client, admin_user, integration, finished_job, django_capture_on_commit_callbacks
+):
+    failed = finished_job.items.filter(status="failed").first()
+    row = integration.queued_entries.get(entry_id=failed.accounting_entry_id)
+    assert row.last_failure_reason_type == "account_unknown"  # "failed before: account unknown"
+    missing = sorted({(p["mapping_kind"], p["pleo_key"]) for p in failed.failure_problems})
+    erp_keys = {"account": "6030", "tax_code": "I25"}
+    client.force_login(admin_user)
+
+    for number, (kind, pleo_key) in enumerate(missing, start=1):
+        with django_capture_on_commit_callbacks(execute=True):  # the task runs (sync in tests)
+            client.post(
+                reverse("dashboard:mapping-list", args=[integration.pk]),
+                {"kind": kind, "pleo_key": pleo_key, "erp_key": erp_keys[kind]},
+            )
+        row.refresh_from_db()
+        still_failed = number < len(missing)
+        assert bool(row.last_failure_reason_type) == still_failed, (kind, pleo_key)
+
+    assert row.last_failure_reason_type == ""
+    assert "account" not in row.problem_list
+
+
+def test_a_mapping_change_recomputes_the_badges_in_a_task_not_in_the_request(
+    client, admin_user, integration, finished_job, django_capture_on_commit_callbacks
+):
+    failed = finished_job.items.filter(status="failed").first()
+    row = integration.queued_entries.get(entry_id=failed.accounting_entry_id)
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            reverse("dashboard:mapping-list", args=[integration.pk]),
+            {"kind": failed.failure_mapping_kind, "pleo_key": failed.failure_pleo_key,
+             "erp_key": "6030"},
+        )  # fmt: skip
+    row.refresh_from_db()
+    assert row.last_failure_reason_type == "account_unknown"  # the request did not recompute
+    assert len(callbacks) == 1  # the task, enqueued once the mapping is committed
+
+
+def test_queued_entries_using_it_counts_every_mapping_kind(integration, finished_job):
+    from exporthub.dashboard.mapping_usage import mapping_usage
+
+    queued = integration.queued_entries.all()
+    assert queued.filter(tax_code="I25").exists()
+    back_in_queue = [
+        item.payload
+        for item in finished_job.items.filter(status="failed")
+        if queued.filter(entry_id=item.accounting_entry_id).exists()
+    ]
+    tagged = next(
+        p for p in back_in_queue if any(line["tags"] for line in p["accountingEntryLines"])
+    )
+    tag = next(t for line in tagged["accountingEntryLines"] for t in line["tags"])
+    tag_key = f"{tag['groupCode']}:{tag['code']}"
+    made = {
+        "account": integration.mappings.create(kind="account", pleo_key="6000", erp_key="6000"),
+        "tax": integration.mappings.create(kind="tax_code", pleo_key="I25", erp_key="I25"),
+        "tag": integration.mappings.create(kind="tag", pleo_key=tag_key, erp_key="X"),
+        "vendor": integration.mappings.create(kind="vendor", pleo_key="*", erp_key="SUP-1"),
+        "contra": integration.mappings.get(kind="contra_account", pleo_key="5820"),
+    }
+
+    usage = mapping_usage(integration)
+
+    assert usage[made["account"].pk] == queued.filter(account_code="6000").count() > 0
+    assert usage[made["tax"].pk] == queued.filter(tax_code="I25").count() > 0
+    assert usage[made["tag"].pk] == sum(
+        any(f"{t['groupCode']}:{t['code']}" == tag_key for line in p["accountingEntryLines"]
+            for t in line["tags"])
+        for p in back_in_queue
+    ) > 0  # fmt: skip
+    assert usage[made["vendor"].pk] == sum(p.get("vendor") is None for p in back_in_queue) > 0
+    assert (
+        usage[made["contra"].pk]
+        == sum((p.get("contraAccount") or {}).get("code") == "5820" for p in back_in_queue)
+        > 0
+    )

@@ -33,7 +33,14 @@ def add_rows(integration, jobs: int, items_per_job: int, queued: int) -> None:
             accounting_entry_id=uuid.uuid4(),
             status="failed" if n % 2 else "successful",
             failure_reason_type="account_unknown" if n % 2 else "",
-            failure_reason=f"Pleo account {n % 5} (X) is not mapped" if n % 2 else "",
+            failure_mapping_kind="account" if n % 2 else "",
+            failure_pleo_key=str(n % 5) if n % 2 else "",
+            failure_reason=f"Map Pleo category 'X' ({n % 5}) to an ERP account." if n % 2 else "",
+            supplier=f"Supplier {n}",
+            category_code=str(n % 5),
+            category_name="X",
+            amount_minor=100 * n,
+            currency="DKK",
             payload={"date": f"{now:%Y-%m-%d}", "amount": {"inWalletCurrency": {"value": 100}}},
         )
         for job in made
@@ -75,4 +82,22 @@ def test_it_makes_as_many_queries_for_many_rows_as_for_few(
     add_rows(integration, jobs=60, items_per_job=20, queued=600)
     with django_assert_max_num_queries(few):
         assert client.get(url).status_code == 200
+    assert few <= 25
+
+
+def test_a_failure_group_page_makes_as_many_queries_for_many_items_as_for_few(
+    client, accountant, integration, django_assert_max_num_queries
+):
+    url = (
+        reverse("dashboard:failure-group", args=[integration.pk])
+        + "?reason_type=account_unknown&mapping_kind=account&pleo_key=1"
+    )
+    client.force_login(accountant)
+    add_rows(integration, jobs=3, items_per_job=4, queued=0)
+    few = queries_for(client, url)
+    add_rows(integration, jobs=60, items_per_job=20, queued=0)
+    with django_assert_max_num_queries(few):
+        page = client.get(url)
+    assert page.status_code == 200
+    assert page.content.decode().count('name="item"') > 4
     assert few <= 25

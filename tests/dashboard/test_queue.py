@@ -90,7 +90,7 @@ def test_it_previews_the_posting_without_writing_to_the_erp(
     page = response.content.decode()
     assert 'id="entry-preview"' in page
     assert "cannot be posted yet" in page
-    assert "not mapped to an ERP account" in page
+    assert "to an ERP account." in page or "to an ERP tax code." in page
     assert ledger_of(integration) == before
 
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from exporthub.demo.services import seed_demo
+from exporthub.demo.services import MAPPINGS, seed_demo
 from exporthub.sync.models import Integration
 from tests.processes import PYTHON, ROOT
 from tests.sync.helpers import ledger_ids
@@ -33,7 +33,7 @@ def test_seeding_the_demo_twice_changes_nothing_but_the_login(db, settings, tmp_
     assert first.company_id == second.company_id
     integration = Integration.objects.get()
     assert integration.pleo_connection.base_url == "http://127.0.0.1:9000/sandbox/pleo"
-    assert integration.mappings.count() == 3
+    assert integration.mappings.count() == len(MAPPINGS)
 
 
 @pytest.mark.slow

@@ -33,6 +33,10 @@ def tax(amount: int, *, code: str | None = "I25", kind: str = "inclusive", **ext
 
 
 def export_item(*lines: dict, total: int | None = None, **overrides) -> ExportItem:
+    return ExportItem.from_json(export_payload(*lines, total=total, **overrides))
+
+
+def export_payload(*lines: dict, total: int | None = None, **overrides) -> dict:
     lines = lines or (line(12500, tax=tax(2500)),)
     payload = {
         "_links": {"web": {"exportItem": "https://app.pleo.io/export/x"}},
@@ -52,4 +56,4 @@ def export_item(*lines: dict, total: int | None = None, **overrides) -> ExportIt
         "supplier": {"name": "Café Nord", "country": "DK"},
     }
     payload.update(copy.deepcopy(overrides))
-    return ExportItem.from_json(payload)
+    return payload

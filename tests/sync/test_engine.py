@@ -40,7 +40,13 @@ def test_it_fails_only_the_items_it_cannot_map(integration, company, ledger_path
         "tax_code_unknown",
     }
     unknown_account = failed.filter(failure_reason_type="account_unknown").first()
-    assert "not mapped to an ERP account" in unknown_account.failure_reason
+    assert unknown_account.failure_reason.startswith(
+        "Map Pleo category 'Miscellaneous (unmapped)' to an ERP account."
+    )
+    assert unknown_account.failure_mapping_kind == "account"
+    assert unknown_account.failure_pleo_label == "Miscellaneous (unmapped)"
+    assert unknown_account.failure_pleo_key  # the category's id: it has no code
+    assert unknown_account.failure_problems[0]["mapping_kind"] == "account"
     exported = ExportItem.objects.filter(job=job, status=ItemStatus.SUCCESSFUL)
     assert sorted(ledger_ids(ledger_path)) == sorted(
         str(i) for i in exported.values_list("accounting_entry_id", flat=True)
@@ -264,3 +270,24 @@ def test_it_fails_the_job_clearly_when_pleo_lacks_contra_accounts(integration, c
     assert "contra accounts" in job.failure_reason
     assert pleo_job(job).status == "failed"
     assert set(ExportItem.objects.values_list("status", flat=True)) == {"abandoned"}
+
+
+def test_a_mapping_to_a_tax_code_the_ledger_does_not_declare_fails_the_item_as_data(
+    integration, company, ledger_path
+):
+    integration.erp_connection.settings["tax_codes"] = {"I25": "VAT 25 %", "E25": "VAT 25 %"}
+    integration.erp_connection.save()
+    integration.mappings.create(kind="tax_code", pleo_key="I25", erp_key="NOSUCHTAX")
+    ids = postable_entry_ids(company, 10)
+    sandbox.create_export_job(company, entry_ids=ids)
+
+    job = run(integration)
+
+    failed = ExportItem.objects.filter(job=job, status=ItemStatus.FAILED)
+    wrong_tax = failed.filter(failure_reason_type="tax_code_unknown")
+    assert wrong_tax.exists()
+    for item in wrong_tax:
+        assert (item.failure_mapping_kind, item.failure_pleo_key, item.failure_erp_key) == (
+            "tax_code", "I25", "NOSUCHTAX")  # fmt: skip
+        assert str(item.accounting_entry_id) not in ledger_ids(ledger_path)
+    assert failed.count() == wrong_tax.count()

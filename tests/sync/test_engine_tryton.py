@@ -14,11 +14,14 @@ from exporthub.sync.models import ExportItem, Integration, ItemStatus, Mapping
 from tests.sync.helpers import pleo_job, run
 
 # Pleo's chart mapped onto Tryton's generic English chart (see connectors/tryton/local_setup.py).
+# The integration is strict, so every category Pleo sends is mapped explicitly; the default
+# only books lines Pleo sends without a category.
 TRYTON_MAPPINGS = [
-    (Mapping.Kind.ACCOUNT, "*", "5.1.3"),  # Services
+    *((Mapping.Kind.ACCOUNT, f"60{n}0", "5.1.3") for n in range(9)),  # Services
+    (Mapping.Kind.ACCOUNT, "*", "5.1.3"),
     (Mapping.Kind.ACCOUNT, "vat:in", "6.3.6"),
     (Mapping.Kind.TAX_CODE, "I25", "VAT25"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "*", "2.1.1"),  # Trade Payables; the merchant is the party
+    (Mapping.Kind.CONTRA_ACCOUNT, "5820", "1.1.1"),  # the Pleo wallet: cash
 ]
 
 
@@ -120,6 +123,13 @@ def test_it_fails_items_tryton_cannot_take_with_the_right_reasons(tryton_integra
     )
     assert reasons[__import__("uuid").UUID(other_tax)] == "tax_code_unknown"
     assert reasons[__import__("uuid").UUID(tagged)] in {"tag_unknown", "tax_code_unknown"}
+    kinds = dict(
+        ExportItem.objects.filter(job=job).values_list(
+            "accounting_entry_id", "failure_mapping_kind"
+        )
+    )
+    assert kinds[__import__("uuid").UUID(other_tax)] == "tax_code"  # the mapping to add, as data
+    assert kinds[__import__("uuid").UUID(tagged)] in {"tag", "tax_code"}
 
 
 def test_it_fails_the_job_when_the_erp_company_is_not_the_configured_one(

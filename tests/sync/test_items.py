@@ -7,7 +7,7 @@ from decimal import Decimal
 from exporthub.sync.items import posting_as_json
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.models import Mapping
-from exporthub.sync.posting import build_journal_entry
+from exporthub.sync.posting import PostingProblem, build_journal_entry
 from tests.sync.payloads import export_item, line, tax
 
 
@@ -49,7 +49,13 @@ def test_outcomes_are_written_in_one_batch_and_read_back_intact(integration, com
         row.posting = {"lines": [{"debit": "12.50"}]}
         poster.succeed(row, ExternalRef(id=f"JE-{n}", url=f"https://erp.example/{n}"))
     rows[2].payload = {"n": 2}
-    poster.fail(rows[2], "account_unknown", "Pleo account 6999 is not mapped.", "config")
+    problems = [
+        PostingProblem("account_unknown", "Map Pleo category 'Misc' (6999) to an ERP account.",
+                       mapping_kind="account", pleo_key="6999", pleo_label="Misc"),
+        PostingProblem("tag_unknown", "Map Pleo tag DEPT:X to an ERP dimension.",
+                       mapping_kind="tag", pleo_key="DEPT:X", pleo_label="DEPT:X"),
+    ]  # fmt: skip
+    poster.fail(rows[2], "account_unknown", "Two problems.", "config", problems=problems)
     assert ExportItem.objects.filter(status=ItemStatus.PENDING).count() == 3  # not yet written
 
     poster.flush()
@@ -70,3 +76,26 @@ def test_outcomes_are_written_in_one_batch_and_read_back_intact(integration, com
         "account_unknown",
         "config",
     )
+    assert (failed.failure_mapping_kind, failed.failure_pleo_key, failed.failure_pleo_label,
+            failed.failure_erp_key) == ("account", "6999", "Misc", "")  # fmt: skip
+    assert [(p["mapping_kind"], p["pleo_key"]) for p in failed.failure_problems] == [
+        ("account", "6999"), ("tag", "DEPT:X")]  # fmt: skip
+    assert failed.failure_problems[1]["message"] == "Map Pleo tag DEPT:X to an ERP dimension."
+
+
+def test_an_erp_refusal_names_the_pleo_value_its_key_was_mapped_from():
+    from exporthub.connectors.errors import AccountUnknownError
+    from exporthub.sync.items import problem_from_error
+
+    mappings = MappingTable([Mapping(kind="account", pleo_key="vat:in", erp_key="6900"),
+                             Mapping(kind="contra_account", pleo_key="5820",
+                                     erp_key="Assets:Gone")])  # fmt: skip
+    trace = []
+    build_journal_entry(export_item(line(12500, tax=tax(2500))), mappings, trace=trace)
+
+    problem = problem_from_error(AccountUnknownError("No such account.", erp_key="Assets:Gone"),
+                                 trace)  # fmt: skip
+
+    assert (problem.reason_type, problem.mapping_kind, problem.pleo_key, problem.pleo_label,
+            problem.erp_key) == ("account_unknown", "contra_account", "5820", "Pleo DKK",
+                                 "Assets:Gone")  # fmt: skip

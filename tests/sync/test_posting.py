@@ -98,15 +98,24 @@ def test_it_names_everything_that_is_unmapped_when_fallback_is_off():
 
     problems = {problem.reason_type: problem.message for problem in raised.value.problems}
     assert raised.value.reason_type == "account_unknown"
-    assert "Pleo account 6000 (Account 6000) is not mapped" in problems["account_unknown"]
-    assert "Tag DEPT:SALES" in problems["tag_unknown"]
-    assert "tax code I25" in problems["tax_code_unknown"]
-    assert "contra account" in problems["missing_configuration"]
+    assert (
+        problems["account_unknown"] == "Map Pleo category 'Account 6000' (6000) to an ERP account."
+    )
+    assert problems["tag_unknown"] == "Map Pleo tag DEPT:SALES to an ERP dimension."
+    assert problems["tax_code_unknown"] == "Map Pleo tax code I25 to an ERP tax code."
+    assert problems["missing_configuration"] == (
+        "Map Pleo contra account 'Pleo DKK' (5820) to an ERP account."
+    )
+    as_data = {(p.mapping_kind, p.pleo_key) for p in raised.value.problems}
+    assert as_data == {("account", "6000"), ("tag", "DEPT:SALES"), ("tax_code", "I25"),
+                       ("contra_account", "5820")}  # fmt: skip
 
 
 def test_it_fails_a_line_without_a_category_unless_a_default_account_is_mapped():
     item = export_item(line(5000, account=None))
-    with pytest.raises(UnpostableItem, match="has no account"):
+    with pytest.raises(
+        UnpostableItem, match="Line 1 has no category in Pleo: fix the category in Pleo"
+    ):
         build_journal_entry(item, VAT)
     entry = build_journal_entry(item, table((Kind.ACCOUNT, "*", "9999")))
     assert entry.lines[0].account == "9999"
@@ -117,7 +126,8 @@ def test_it_needs_a_contra_account_for_entries_outside_the_wallet():
     with pytest.raises(UnpostableItem) as raised:
         build_journal_entry(item, VAT)
     assert raised.value.reason_type == "missing_configuration"
-    assert "out_of_pocket" in str(raised.value)
+    assert raised.value.problems[0].mapping_kind == "contra_account"
+    assert raised.value.problems[0].pleo_key == "out_of_pocket"
     entry = build_journal_entry(item, table((Kind.CONTRA_ACCOUNT, "out_of_pocket", "2820")))
     assert entry.lines[-1].account == "2820"
 
@@ -126,13 +136,13 @@ def test_it_maps_the_vendor_to_an_erp_party_and_refuses_an_unknown_one_when_stri
     vendor = {"id": "0b7d4c1e-2f3a-4e5b-8c9d-1a2b3c4d5e6f", "name": "Adobe Ireland",
               "code": "V1005", "defaultCurrency": "EUR"}  # fmt: skip
     item = export_item(line(5000), vendor=vendor)
-    mapped = table((Kind.VENDOR, "V1005", "SUP-77"), (Kind.ACCOUNT, "*", "6000"),
-                   (Kind.CONTRA_ACCOUNT, "*", "5820"))  # fmt: skip
+    mapped = table((Kind.VENDOR, "V1005", "SUP-77"), (Kind.ACCOUNT, "6000", "6000"),
+                   (Kind.CONTRA_ACCOUNT, "5820", "5820"))  # fmt: skip
 
     assert build_journal_entry(item, mapped, fallback_to_pleo_codes=False).party.code == "SUP-77"
     with pytest.raises(UnpostableItem) as raised:
-        build_journal_entry(item, table((Kind.ACCOUNT, "*", "6000"),
-                                        (Kind.CONTRA_ACCOUNT, "*", "5820")),
+        build_journal_entry(item, table((Kind.ACCOUNT, "6000", "6000"),
+                                        (Kind.CONTRA_ACCOUNT, "5820", "5820")),
                             fallback_to_pleo_codes=False)  # fmt: skip
     assert raised.value.reason_type == "vendor_unknown"
 

@@ -6,6 +6,11 @@ Settings (`ConnectorConfig.settings`):
   open_accounts  {"Expenses:Meals": "6840", ...}: accounts (and optional codes) opened in the
                  header when the connector creates the ledger
   open_date      date of those `open` directives (default "2000-01-01")
+  tax_codes      {"I25": "Standard VAT 25%", ...}: tax codes declared in a new ledger's header
+
+Tax codes are declared in the ledger with `custom "tax-code" "CODE" "Name"` directives (the
+connector writes them for `tax_codes` into a new ledger). A ledger that declares tax codes
+refuses entries with any other tax code; a ledger that declares none does not check them.
   receipts_dir   where receipt files go, relative to the ledger's folder (default "documents")
   fava_url       e.g. "http://127.0.0.1:5000/ledger": external URLs then point into Fava
 
@@ -84,9 +89,11 @@ from exporthub.connectors.base import (
     JournalEntry,
     MissingConfigError,
     PermanentError,
+    Tax,
+    TaxCodeUnknownError,
     ValidationError,
 )
-from exporthub.connectors.beancount.scan import scan
+from exporthub.connectors.beancount.scan import TAX_CODE_DIRECTIVE, scan
 
 _LINK_CHARS = re.compile(r"^[A-Za-z0-9\-_/.]+$")
 _META_KEY_BAD = re.compile(r"[^a-z0-9\-_]")
@@ -139,6 +146,7 @@ class LedgerState:
     ids: set[str]
     accounts: list[Account]
     names: dict[str, str]  # account name or code → account name
+    taxes: dict[str, str]  # declared tax code → name
     balances: dict[tuple[str, str], dt.date]  # (account, currency) → latest balance assertion
     # Option/plugin lines and open/close/commodity directives, to check one entry against;
     # None when that is not enough (plugins that relate entries), so every append is checked
@@ -167,6 +175,7 @@ class LedgerState:
             ids=set(summary["ids"]),
             accounts=accounts,
             names=names,
+            taxes=dict(summary.get("tax_codes", [])),
             balances={
                 (account, currency): dt.date.fromisoformat(date)
                 for account, currency, date in summary["balances"]
@@ -204,6 +213,7 @@ class BeancountConnector(Connector):
     kind = "beancount"
     label = "Beancount ledger"
     config_form = BeancountForm
+    accounts_by_name = True
 
     def __init__(self, config) -> None:
         super().__init__(config)
@@ -233,6 +243,8 @@ class BeancountConnector(Connector):
             lines.append(f"{opened} open {account}")
             if code:
                 lines.append(f'  code: "{code}"')
+        for code, name in sorted(self.settings.get("tax_codes", {}).items()):
+            lines.append(f'{opened} custom "{TAX_CODE_DIRECTIVE}" "{code}" "{name}"')
         return "\n".join(lines) + "\n"
 
     @contextmanager
@@ -294,6 +306,11 @@ class BeancountConnector(Connector):
         with self._locked(exclusive=False) as handle:
             return list(self._current(handle).accounts)
 
+    def taxes(self) -> list[Tax]:
+        with self._locked(exclusive=False) as handle:
+            declared = self._current(handle).taxes
+        return [Tax(code=code, name=name) for code, name in declared.items()]
+
     def validate(self, entry: JournalEntry) -> list[ConnectorError]:
         with self._locked(exclusive=False) as handle:
             state = self._current(handle)
@@ -307,8 +324,17 @@ class BeancountConnector(Connector):
             if line.account and line.account not in state.names:
                 problems.append(
                     AccountUnknownError(
-                        f"Account {line.account!r} is not open in the ledger; add an `open` "
-                        "directive for it (by name, or with a `code:` metadata value)."
+                        f"The ledger has no account {line.account!r}: map the Pleo value to an "
+                        "account the ledger has.",
+                        erp_key=line.account,
+                    )
+                )
+            if line.tax_code and state.taxes and line.tax_code not in state.taxes:
+                problems.append(
+                    TaxCodeUnknownError(
+                        f"The ledger declares no tax code {line.tax_code!r}: map the Pleo tax "
+                        "code to one the ledger declares.",
+                        erp_key=line.tax_code,
                     )
                 )
         return problems

@@ -22,6 +22,8 @@ from beancount.core import data
 from beancount.loader import _uncached_load_file
 from beancount.parser import printer
 
+# `2000-01-01 custom "tax-code" "I25" "Standard VAT 25%"` declares a tax code the ledger uses.
+TAX_CODE_DIRECTIVE = "tax-code"
 _HEADER_LINE = re.compile(r"^(?:option|plugin)[ \t].*$", re.MULTILINE)
 
 
@@ -37,6 +39,7 @@ def scan(path: str) -> dict[str, Any]:
     closed: set[str] = set()
     context: list[str] = []
     balances: dict[tuple[str, str], str] = {}
+    tax_codes: dict[str, str] = {}
     for entry in entries:
         if isinstance(entry, data.Transaction):
             pleo_id = entry.meta.get("pleo-id")
@@ -48,6 +51,9 @@ def scan(path: str) -> dict[str, Any]:
                 opened[entry.account] = entry
             elif isinstance(entry, data.Close):
                 closed.add(entry.account)
+        elif isinstance(entry, data.Custom) and entry.type == TAX_CODE_DIRECTIVE and entry.values:
+            code, *name = (str(value.value) for value in entry.values)
+            tax_codes[code] = name[0] if name else code
         elif isinstance(entry, data.Balance):
             key = (entry.account, entry.amount.currency)
             balances[key] = max(balances.get(key, ""), entry.date.isoformat())
@@ -59,6 +65,7 @@ def scan(path: str) -> dict[str, Any]:
             for name, entry in opened.items()
             if name not in closed
         ],
+        "tax_codes": [[code, name] for code, name in tax_codes.items()],
         "balances": [[account, currency, date] for (account, currency), date in balances.items()],
         "plugins": [name for name, _config in options["plugin"]],
         "context": "\n".join(header) + "\n\n" + "\n".join(context),

@@ -193,16 +193,24 @@ class TrytonConnector(Connector):
         problems: list[ConnectorError] = []
         if line.account not in self._accounts:
             problems.append(
-                AccountUnknownError(f"Tryton has no open account with code {line.account!r}.")
+                AccountUnknownError(
+                    f"Tryton has no open account with code {line.account!r}.",
+                    erp_key=line.account,
+                )
             )
         if line.tax_code and line.tax_code not in self._taxes:
-            problems.append(TaxCodeUnknownError(f"Tryton has no tax named {line.tax_code!r}."))
+            problems.append(
+                TaxCodeUnknownError(
+                    f"Tryton has no tax named {line.tax_code!r}.", erp_key=line.tax_code
+                )
+            )
         if self.settings.get("analytic", True):
             for group, code in line.dimensions.items():
                 if (group, code) not in self._analytic:
                     problems.append(
                         TagUnknownError(
-                            f"Tryton has no analytic account {code!r} under root {group!r}."
+                            f"Tryton has no analytic account {code!r} under root {group!r}.",
+                            erp_key=code,
                         )
                     )
         return problems
@@ -219,7 +227,9 @@ class TrytonConnector(Connector):
         if entry.party is None:
             return ValidationError("The entry books on a payable account but names no party.")
         if entry.party.code:
-            return VendorUnknownError(f"Tryton has no party with code {entry.party.code!r}.")
+            return VendorUnknownError(
+                f"Tryton has no party with code {entry.party.code!r}.", erp_key=entry.party.code
+            )
         return VendorUnknownError(f"Tryton has no party named {entry.party.name!r}.")
 
     def _period_id(self, entry: JournalEntry) -> int | None:

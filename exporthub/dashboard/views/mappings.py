@@ -16,7 +16,7 @@ from exporthub.dashboard.mapping_usage import mapping_usage
 from exporthub.sync.mapping_csv import MappingImportError, export_mappings, import_mappings
 from exporthub.sync.mapping_health import items_at_risk, mapping_flags
 from exporthub.sync.models import Mapping
-from exporthub.sync.queue_mirror import recheck_preflight
+from exporthub.sync.queue import enqueue_preflight_recheck
 
 
 @role_required(ADMIN)
@@ -24,7 +24,7 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
     form = MappingForm(
         request.POST or None,
-        initial={"kind": request.GET.get("kind", ""), "pleo_key": request.GET.get("pleo_key", "")},
+        initial={key: request.GET.get(key, "") for key in ("kind", "pleo_key", "pleo_label")},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -41,7 +41,7 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
             obj=mapping,
             after={"kind": mapping.kind, "pleo_key": mapping.pleo_key, "erp_key": mapping.erp_key},
         )
-        recheck_preflight(integration)
+        enqueue_preflight_recheck(integration.pk)
         messages.success(request, f"Mapping saved: {mapping}.")
         return redirect("dashboard:mapping-list", pk=integration.pk)
     mappings = list(integration.mappings.order_by("kind", "pleo_key"))
@@ -73,7 +73,7 @@ def mapping_delete(request: HttpRequest, pk: int, mapping_pk: int) -> HttpRespon
         company_id=integration.pleo_connection.company_id,
         before=before,
     )
-    recheck_preflight(integration)
+    enqueue_preflight_recheck(integration.pk)
     messages.success(request, "Mapping deleted.")
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
@@ -109,7 +109,7 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
             obj=integration,
             rows=count,
         )
-        recheck_preflight(integration)
+        enqueue_preflight_recheck(integration.pk)
         messages.success(request, f"Imported {count} mappings.")
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
