@@ -115,7 +115,5 @@ def _translations(catalog: Catalog) -> dict:
 
 def _entries(catalog: Catalog) -> dict:
     return {
-        (m.id, m.context): (m.string, m.fuzzy, tuple(sorted(m.locations)))
-        for m in catalog
-        if m.id
+        (m.id, m.context): (m.string, m.fuzzy, tuple(sorted(m.locations))) for m in catalog if m.id
     }
