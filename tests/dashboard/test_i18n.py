@@ -5,14 +5,22 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import RequestFactory
 from django.urls import resolve, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from exporthub.dashboard.locale_scope import page_locale
 from exporthub.sync.models import QueuedEntry
 
 NBSP = "\N{NO-BREAK SPACE}"
+
+
+@pytest.fixture(autouse=True)
+def back_to_the_default_language():
+    """The test client's requests switch this thread's language; later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def switch_language(client, language: str, back_to: str = "/"):
