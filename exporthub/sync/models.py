@@ -22,11 +22,11 @@ class Integration(models.Model):
     erp_company = models.CharField(
         max_length=200,
         blank=True,
-        help_text="The ERP company this Pleo company must post into; checked before every job.",
+        help_text=_("The ERP company this Pleo company must post into; checked before every job."),
     )
     fallback_to_pleo_codes = models.BooleanField(
         default=True,
-        help_text=(
+        help_text=_(
             "When no mapping matches, use Pleo's own code (account number, tax code, tag code, "
             "vendor code) as the ERP's; the ERP's master data then decides whether it exists."
         ),
