@@ -134,7 +134,7 @@ def format_money(amount: Decimal | int | str, currency: str, locale: Locale | No
     A currency code written right against the digits gets a no-break space, as CLDR's currency
     spacing rule says (`DKK 1,234.56`, not `DKK1,234.56`); Babel does not apply that rule.
     """
-    locale = locale or current_locale()
+    locale, currency = locale or current_locale(), currency.upper()
     pattern = copy.copy(locale.currency_formats["standard"])
     decimals = currency_exponent(currency)
     pattern.frac_prec = (decimals, decimals)

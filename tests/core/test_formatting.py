@@ -37,6 +37,7 @@ DANISH, AMERICAN, GERMAN = Locale.parse("da_DK"), Locale.parse("en_US"), Locale.
         (12345, "KWD", AMERICAN, f"KWD{NBSP}12.345"),  # three decimals
         (12345, "KWD", DANISH, f"12,345{NBSP}KWD"),
         (100, "DKK", DANISH, f"1,00{NBSP}kr."),  # the decimals show even when zero
+        (100, "dkk", DANISH, f"1,00{NBSP}kr."),
     ],
 )
 def test_it_writes_money_in_the_locale_with_the_currencys_own_decimals(
