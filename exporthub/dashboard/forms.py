@@ -209,12 +209,12 @@ class PleoConnectionForm(forms.ModelForm):
             "auth_method": _("Authentication"),
             "oauth_client_id": _("OAuth client id"),
             "oauth_scopes": _("OAuth scopes"),
-            "locale": _("Money and dates"),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Named in the reader's language; any other locale Babel knows stays possible (admin).
+        # The offered locales, named in the reader's language; a locale set another way (the
+        # pleo_connection command takes any locale Babel knows) stays selectable.
         current = self.instance.locale
         choices = locale_choices()
         if current and current not in dict(choices):
