@@ -4,6 +4,7 @@ import json
 import os
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from exporthub.connectors.registry import connector_choices, get_connector_class
 from exporthub.core.fields import EncryptedTextField
@@ -64,11 +65,11 @@ class MasterDataRecord(models.Model):
     """
 
     class Kind(models.TextChoices):
-        ACCOUNT = "account", "Account"
-        TAX = "tax", "Tax"
-        DIMENSION = "dimension", "Dimension value"
-        PARTY = "party", "Party"
-        PERIOD = "period", "Open period"
+        ACCOUNT = "account", _("Account")
+        TAX = "tax", _("Tax")
+        DIMENSION = "dimension", _("Dimension value")
+        PARTY = "party", _("Party")
+        PERIOD = "period", _("Open period")
 
     config = models.ForeignKey(
         ConnectorConfig, on_delete=models.CASCADE, related_name="master_data"

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from exporthub.core.models import CompanyAccess
 
@@ -58,7 +59,7 @@ def role_required(role: str) -> Callable:
         @wraps(view)
         def checked(request, *args, **kwargs):
             if not has_role(request.user, role):
-                raise PermissionDenied(f"This page needs the {role} role.")
+                raise PermissionDenied(_("This page needs the %(role)s role.") % {"role": role})
             return view(request, *args, **kwargs)
 
         return login_required(checked)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from exporthub.core.redaction import redact
 
@@ -25,7 +26,7 @@ class ActivityEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actor_label = models.CharField(
-        max_length=150, help_text="Who acted: a user name, or a process."
+        max_length=150, help_text=_("Who acted: a user name, or a process.")
     )
     action = models.CharField(max_length=100, db_index=True)
     company_id = models.UUIDField(null=True, blank=True, db_index=True)
@@ -63,7 +64,7 @@ class CompanyAccess(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="company_access"
     )
-    company_id = models.UUIDField(help_text="The Pleo company's id.")
+    company_id = models.UUIDField(help_text=_("The Pleo company's id."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from exporthub.connectors.errors import ConnectorError
 from exporthub.connectors.master_data import refresh_master_data
 from exporthub.connectors.models import ConnectorConfig, MasterDataRecord
 from exporthub.connectors.registry import build_connector
 from exporthub.core.activity import log_activity
+from exporthub.core.formatting import locale_for_country
 from exporthub.pleo.client import PleoClient
 from exporthub.pleo.errors import PleoError
 from exporthub.pleo.models import PleoConnection
@@ -30,21 +33,29 @@ def test_erp_connection(config: ConnectorConfig, *, user) -> CheckResult:
     except ConnectorError as error:
         result = CheckResult(False, error.message)
     else:
-        result = CheckResult(True, "The ERP answered and accepted the credentials.")
+        result = CheckResult(True, _("The ERP answered and accepted the credentials."))
     action = "dashboard.erp.tested" if result.ok else "dashboard.erp.test_failed"
     log_activity(action, actor=user, obj=config, ok=result.ok, message=result.message)
     return result
 
 
 def test_pleo_connection(connection: PleoConnection, *, user) -> CheckResult:
-    """Read the connection's company from Pleo; logged either way."""
+    """Read the connection's company from Pleo; logged either way.
+
+    A connection without a locale learns one from the company's country (`DK` → `da_DK`), so
+    its money and dates are written the way its accountants write them.
+    """
     try:
         with PleoClient.for_connection(connection, transport=wiring.pleo_transport) as pleo:
             company = pleo.get_company(str(connection.company_id))
     except PleoError as error:
         result = CheckResult(False, str(error))
     else:
-        result = CheckResult(True, f"Pleo answered for {company.name}.")
+        result = CheckResult(True, _("Pleo answered for %(name)s.") % {"name": company.name})
+        country = company.address.country if company.address else None
+        if not connection.locale and (locale := locale_for_country(country)):
+            connection.locale = locale
+            connection.save(update_fields=["locale", "updated_at"])
     action = "dashboard.pleo.tested" if result.ok else "dashboard.pleo.test_failed"
     log_activity(
         action,
@@ -53,6 +64,7 @@ def test_pleo_connection(connection: PleoConnection, *, user) -> CheckResult:
         obj=connection,
         ok=result.ok,
         message=result.message,
+        locale=connection.locale,
     )
     return result
 

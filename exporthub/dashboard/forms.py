@@ -7,32 +7,35 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import URLValidator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from exporthub.core.access import ROLES
+from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER
+from exporthub.core.formatting import locale_choices
 from exporthub.core.money import currency_exponent
 from exporthub.pleo.models import PleoConnection
 from exporthub.sync.models import Integration, Mapping
 
 PAGE_SIZES = (25, 50, 100)
+ROLE_LABELS = {VIEWER: _("Viewer"), ACCOUNTANT: _("Accountant"), ADMIN: _("Admin")}
 
 
 class ExternalReferenceForm(forms.Form):
-    external_id = forms.CharField(label="External id", max_length=255, strip=True)
+    external_id = forms.CharField(label=_("External id"), max_length=255, strip=True)
     external_url = forms.CharField(
-        label="External URL",
+        label=_("External URL"),
         max_length=2000,
         required=False,
         validators=[URLValidator(schemes=["http", "https"])],
-        help_text="A link to the entry in the ERP (http or https).",
+        help_text=_("A link to the entry in the ERP (http or https)."),
     )
 
 
 class MarkExportedForm(ExternalReferenceForm):
     reason = forms.CharField(
-        label="Reason",
+        label=_("Reason"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Why this entry was booked by hand (kept in the activity log).",
+        help_text=_("Why this entry was booked by hand (kept in the activity log)."),
     )
 
 
@@ -49,49 +52,49 @@ QUEUE_SORTS = {
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    family = forms.CharField(label="Type", required=False, max_length=40)
-    amount_min = forms.DecimalField(label="Amount from", required=False, decimal_places=2)
-    amount_max = forms.DecimalField(label="Amount to", required=False, decimal_places=2)
-    supplier = forms.CharField(label="Supplier", required=False, max_length=100)
-    account = forms.CharField(label="Account", required=False, max_length=64)
+    family = forms.CharField(label=_("Type"), required=False, max_length=40)
+    amount_min = forms.DecimalField(label=_("Amount from"), required=False, decimal_places=2)
+    amount_max = forms.DecimalField(label=_("Amount to"), required=False, decimal_places=2)
+    supplier = forms.CharField(label=_("Supplier"), required=False, max_length=100)
+    account = forms.CharField(label=_("Account"), required=False, max_length=64)
     status = forms.ChoiceField(
-        label="Status",
+        label=_("Status"),
         required=False,
         choices=[
-            ("", "Any"),
-            ("QUEUED", "Queued"),
-            ("EXPORTING", "Exporting"),
-            ("failed", "Failed before"),
+            ("", _("Any")),
+            ("QUEUED", _("Queued")),
+            ("EXPORTING", _("Exporting")),
+            ("failed", _("Failed before")),
         ],
     )
     receipt = forms.ChoiceField(
-        label="Receipt",
+        label=_("Receipt"),
         required=False,
-        choices=[("", "Any"), ("yes", "Present"), ("no", "Missing")],
+        choices=[("", _("Any")), ("yes", _("Present")), ("no", _("Missing"))],
     )
     problems = forms.ChoiceField(
-        label="Pre-flight",
+        label=_("Pre-flight"),
         required=False,
         choices=[
-            ("", "Any"),
-            ("any", "Has problems"),
-            ("none", "Ready"),
-            ("account", "Account mapping missing"),
-            ("tax_code", "Tax code mapping missing"),
-            ("period", "Closed period"),
-            ("unbalanced", "Unbalanced"),
+            ("", _("Any")),
+            ("any", _("Has problems")),
+            ("none", _("Ready")),
+            ("account", _("Account mapping missing")),
+            ("tax_code", _("Tax code mapping missing")),
+            ("period", _("Closed period")),
+            ("unbalanced", _("Unbalanced")),
         ],
     )
-    sort = forms.ChoiceField(label="Sort", required=False, choices=[(k, k) for k in QUEUE_SORTS])
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[(k, k) for k in QUEUE_SORTS])
     per_page = forms.TypedChoiceField(
-        label="Per page", required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES]
+        label=_("Per page"), required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES]
     )
 
     def filter(self, rows, currency: str = ""):
@@ -174,16 +177,16 @@ class MappingImportForm(forms.Form):
 
 class PleoConnectionForm(forms.ModelForm):
     api_key = forms.CharField(
-        label="API key",
+        label=_("API key"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored key.",
+        help_text=_("Leave empty to keep the stored key."),
     )
     oauth_client_secret = forms.CharField(
-        label="OAuth client secret",
+        label=_("OAuth client secret"),
         required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Leave empty to keep the stored secret.",
+        help_text=_("Leave empty to keep the stored secret."),
     )
 
     class Meta:
@@ -196,23 +199,44 @@ class PleoConnectionForm(forms.ModelForm):
             "auth_method",
             "oauth_client_id",
             "oauth_scopes",
+            "locale",
         ]
         labels = {
-            "company_id": "Pleo company id",
-            "base_url": "Base URL",
-            "oauth_base_url": "OAuth base URL",
-            "oauth_client_id": "OAuth client id",
-            "oauth_scopes": "OAuth scopes",
+            "name": _("Name"),
+            "company_id": _("Pleo company id"),
+            "base_url": _("Base URL"),
+            "oauth_base_url": _("OAuth base URL"),
+            "auth_method": _("Authentication"),
+            "oauth_client_id": _("OAuth client id"),
+            "oauth_scopes": _("OAuth scopes"),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The offered locales, named in the reader's language; a locale set another way (the
+        # pleo_connection command takes any locale Babel knows) stays selectable.
+        current = self.instance.locale
+        choices = locale_choices()
+        if current and current not in dict(choices):
+            choices.append((current, current))
+        self.fields["locale"] = forms.ChoiceField(
+            label=_("Money and dates"),
+            required=False,
+            choices=[("", _("As the reader's language"))] + choices,
+            help_text=_(
+                "How this company's amounts and dates are written, e.g. Danish: 1.234,56 kr. "
+                "Testing the connection picks the company's country when this is empty."
+            ),
+        )
 
     def clean(self):
         data = super().clean()
         method = data.get("auth_method")
         has_key = data.get("api_key") or (self.instance.pk and self.instance.api_key)
         if method == PleoConnection.AuthMethod.API_KEY and not has_key:
-            self.add_error("api_key", "An API key is needed for API key authentication.")
+            self.add_error("api_key", _("An API key is needed for API key authentication."))
         if method == PleoConnection.AuthMethod.OAUTH and not data.get("oauth_client_id"):
-            self.add_error("oauth_client_id", "OAuth needs the client id of your Pleo app.")
+            self.add_error("oauth_client_id", _("OAuth needs the client id of your Pleo app."))
         return data
 
     def save(self, commit=True):
@@ -231,7 +255,7 @@ class PleoConnectionForm(forms.ModelForm):
 
 
 class ErpConnectionForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100)
+    name = forms.CharField(label=_("Name"), max_length=100)
 
 
 class IntegrationForm(forms.ModelForm):
@@ -247,20 +271,22 @@ class IntegrationForm(forms.ModelForm):
             "poll_interval_seconds",
         ]
         labels = {
-            "pleo_connection": "Pleo connection",
-            "erp_connection": "ERP connection",
-            "erp_company": "ERP company",
-            "fallback_to_pleo_codes": "Fall back to Pleo codes",
-            "poll_interval_seconds": "Poll interval (seconds)",
+            "name": _("Name"),
+            "pleo_connection": _("Pleo connection"),
+            "erp_connection": _("ERP connection"),
+            "erp_company": _("ERP company"),
+            "fallback_to_pleo_codes": _("Fall back to Pleo codes"),
+            "enabled": _("Enabled"),
+            "poll_interval_seconds": _("Poll interval (seconds)"),
         }
 
 
 class UserAccessForm(forms.Form):
     role = forms.ChoiceField(
-        label="Role", required=False, choices=[("", "No access"), *[(r, r.title()) for r in ROLES]]
+        label=_("Role"), required=False, choices=[("", _("No access")), *ROLE_LABELS.items()]
     )
     companies = forms.MultipleChoiceField(
-        label="Companies", required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Companies"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args, company_choices=(), **kwargs):
@@ -269,22 +295,22 @@ class UserAccessForm(forms.Form):
 
 
 class NewUserForm(forms.ModelForm):
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, min_length=8)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
 
     class Meta:
         model = get_user_model()
         fields = ["username", "email"]
-        labels = {"username": "User name", "email": "Email"}
+        labels = {"username": _("User name"), "email": _("Email")}
 
 
 class ActivityFilterForm(forms.Form):
-    action = forms.CharField(label="Action starts with", required=False, max_length=100)
-    actor = forms.CharField(label="Actor", required=False, max_length=150)
+    action = forms.CharField(label=_("Action starts with"), required=False, max_length=100)
+    actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def filter(self, rows):

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from exporthub.connectors.models import ConnectorConfig
+from exporthub.core.formatting import locale_for_country
 from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import Company
@@ -136,6 +137,7 @@ def seed_demo(
             company_id=company.uuid,
             auth_method=PleoConnection.AuthMethod.API_KEY,
             api_key=api_key,
+            locale=locale_for_country(company.country),
         )
         if tryton is None:
             _wire_beancount(pleo, ledger_path)

@@ -4,8 +4,10 @@ from datetime import datetime, timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from exporthub.core.fields import EncryptedTextField
+from exporthub.core.formatting import validate_locale
 
 PLEO_PRODUCTION_URL = "https://external.pleo.io"
 
@@ -18,26 +20,26 @@ class PleoConnection(models.Model):
     """
 
     class AuthMethod(models.TextChoices):
-        API_KEY = "api_key", "API key"
-        OAUTH = "oauth", "OAuth 2"
+        API_KEY = "api_key", _("API key")
+        OAUTH = "oauth", _("OAuth 2")
 
     class Status(models.TextChoices):
-        PENDING_AUTHORIZATION = "pending_authorization", "Waiting for authorisation"
-        ACTIVE = "active", "Active"
-        NEEDS_REAUTHORIZATION = "needs_reauthorization", "Needs reauthorisation"
-        DISABLED = "disabled", "Disabled"
+        PENDING_AUTHORIZATION = "pending_authorization", _("Waiting for authorisation")
+        ACTIVE = "active", _("Active")
+        NEEDS_REAUTHORIZATION = "needs_reauthorization", _("Needs reauthorisation")
+        DISABLED = "disabled", _("Disabled")
 
     name = models.CharField(max_length=200)
-    company_id = models.UUIDField(null=True, blank=True, help_text="The Pleo company's id.")
+    company_id = models.UUIDField(null=True, blank=True, help_text=_("The Pleo company's id."))
     base_url = models.CharField(
         max_length=300,
         default=PLEO_PRODUCTION_URL,
-        help_text="Pleo's API root, e.g. https://external.pleo.io or http://host/sandbox/pleo.",
+        help_text=_("Pleo's API root, e.g. https://external.pleo.io or http://host/sandbox/pleo."),
     )
     oauth_base_url = models.CharField(
         max_length=300,
         blank=True,
-        help_text="OAuth server root; empty means the one that goes with the base URL.",
+        help_text=_("OAuth server root; empty means the one that goes with the base URL."),
     )
     auth_method = models.CharField(max_length=20, choices=AuthMethod.choices)
     api_key = EncryptedTextField()
@@ -52,6 +54,14 @@ class PleoConnection(models.Model):
     refresh_lease_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=30, choices=Status.choices, default=Status.ACTIVE)
     status_detail = models.CharField(max_length=500, blank=True)
+    # How the dashboard writes this company's money and dates (Babel locale, e.g. da_DK);
+    # empty until someone picks one or a connection test learns the company's country.
+    locale = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[validate_locale],
+        help_text=_("How money and dates of this company are written, e.g. da_DK: 1.234,56 kr."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Integration(models.Model):
@@ -21,11 +22,11 @@ class Integration(models.Model):
     erp_company = models.CharField(
         max_length=200,
         blank=True,
-        help_text="The ERP company this Pleo company must post into; checked before every job.",
+        help_text=_("The ERP company this Pleo company must post into; checked before every job."),
     )
     fallback_to_pleo_codes = models.BooleanField(
         default=True,
-        help_text=(
+        help_text=_(
             "When no mapping matches, use Pleo's own code (account number, tax code, tag code, "
             "vendor code) as the ERP's; the ERP's master data then decides whether it exists."
         ),
@@ -142,11 +143,11 @@ class ItemStatus(models.TextChoices):
 class FailureMode(models.TextChoices):
     """How an item failed, which decides whether a retry can help (after pretix's sync queue)."""
 
-    CONFIG = "config", "Configuration (fix a mapping or connection, then retry)"
-    PERMANENT = "permanent", "Rejected (the entry itself must change)"
-    EXCEEDED = "exceeded", "Retries exhausted"
-    INTERNAL = "internal", "Unexpected error"
-    TIMEOUT = "timeout", "Timed out"
+    CONFIG = "config", _("Configuration (fix a mapping or connection, then retry)")
+    PERMANENT = "permanent", _("Rejected (the entry itself must change)")
+    EXCEEDED = "exceeded", _("Retries exhausted")
+    INTERNAL = "internal", _("Unexpected error")
+    TIMEOUT = "timeout", _("Timed out")
 
 
 class ExportItemQuerySet(models.QuerySet):
@@ -233,11 +234,11 @@ class Mapping(models.Model):
     """How one Pleo value (account, tax code, tag, contra account, vendor) lands in the ERP."""
 
     class Kind(models.TextChoices):
-        ACCOUNT = "account", "Account"
-        TAX_CODE = "tax_code", "Tax code"
-        TAG = "tag", "Tag / dimension"
-        CONTRA_ACCOUNT = "contra_account", "Contra account"
-        VENDOR = "vendor", "Vendor / supplier"
+        ACCOUNT = "account", _("Account")
+        TAX_CODE = "tax_code", _("Tax code")
+        TAG = "tag", _("Tag / dimension")
+        CONTRA_ACCOUNT = "contra_account", _("Contra account")
+        VENDOR = "vendor", _("Vendor / supplier")
 
     DEFAULT_KEY = "*"
 

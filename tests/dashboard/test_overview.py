@@ -118,10 +118,10 @@ def test_it_renders_the_figures(client, accountant, figures):
         r'tile-label">(\w+)</span><strong>(\d+)</strong><span class="muted">([^<]+)', page
     )
     assert tiles == [
-        ("Queued", "4", "67.00 DKK"),
-        ("Exporting", "1", "5.00 DKK"),
-        ("Exported", "4", "130.00 DKK"),
-        ("Failed", "1", "9.00 DKK"),
+        ("Queued", "4", "DKK\N{NO-BREAK SPACE}67.00"),
+        ("Exporting", "1", "DKK\N{NO-BREAK SPACE}5.00"),
+        ("Exported", "4", "DKK\N{NO-BREAK SPACE}130.00"),
+        ("Failed", "1", "DKK\N{NO-BREAK SPACE}9.00"),
     ]
     assert len(re.findall(r'<rect [^>]*class="bar-exported"', page)) == 30
     assert len(re.findall(r'<rect [^>]*class="bar-queued"', page)) == 30

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from exporthub.core.access import ADMIN, role_required
 from exporthub.core.activity import log_activity
@@ -23,7 +24,7 @@ def company_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             obj=saved,
             after={"name": saved.name},
         )
-        messages.success(request, f"Company “{saved.name}” saved.")
+        messages.success(request, _("Company “%(name)s” saved.") % {"name": saved.name})
         return redirect("home")
     context = {"form": form, "integration": integration}
     return render(

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exporthub.connectors.models import ConnectorConfig
@@ -37,7 +38,9 @@ def _settings_form(kind: str, config: ConnectorConfig | None, data=None) -> form
             form.fields[name].required = False
             form.fields[name].widget = forms.PasswordInput(render_value=False)
             form.fields[name].help_text = (
-                "••• set; leave empty to keep it." if config and config.secret(name) else "Not set."
+                _("••• set; leave empty to keep it.")
+                if config and config.secret(name)
+                else _("Not set.")
             )
     return form
 
@@ -47,7 +50,7 @@ def erp_connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
     config = get_object_or_404(ConnectorConfig, pk=pk) if pk else None
     kind = config.kind if config else request.GET.get("kind", "")
     if kind not in CONNECTORS:
-        raise Http404("Unknown connector.")
+        raise Http404(_("Unknown connector."))
     data = request.POST if request.method == "POST" else None
     form = ErpConnectionForm(data, initial={"name": config.name if config else ""})
     settings_form = _settings_form(kind, config, data)
@@ -62,7 +65,7 @@ def erp_connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
             obj=config,
             after={"name": config.name, "kind": kind, "settings": config.settings},
         )
-        messages.success(request, f"ERP connection “{config.name}” saved.")
+        messages.success(request, _("ERP connection “%(name)s” saved.") % {"name": config.name})
         return redirect("dashboard:erp-connection-edit", pk=config.pk)
     context = {
         "form": form,

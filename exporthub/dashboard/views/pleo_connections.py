@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ADMIN, role_required
@@ -39,9 +40,10 @@ def pleo_connection_edit(request: HttpRequest, pk: int | None = None) -> HttpRes
                 "name": saved.name,
                 "auth_method": saved.auth_method,
                 "base_url": saved.base_url,
+                "locale": saved.locale,
             },
         )
-        messages.success(request, f"Pleo connection “{saved.name}” saved.")
+        messages.success(request, _("Pleo connection “%(name)s” saved.") % {"name": saved.name})
         return redirect("dashboard:pleo-connection-edit", pk=saved.pk)
     context = {"form": form, "connection": connection}
     return render(
@@ -79,13 +81,16 @@ def pleo_connection_authorize(request: HttpRequest, pk: int) -> HttpResponse:
 def pleo_oauth_callback(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(SESSION_KEY, None)
     if not pending or request.GET.get("state") != pending["state"]:
-        messages.error(request, "That sign-in answer does not belong to this session; start again.")
+        messages.error(
+            request, _("That sign-in answer does not belong to this session; start again.")
+        )
         return redirect("dashboard:pleo-connection-list")
     connection = get_object_or_404(PleoConnection, pk=pending["pk"])
     if "error" in request.GET or "code" not in request.GET:
         messages.error(
             request,
-            f"Pleo did not authorise the connection: {request.GET.get('error', 'no code')}.",
+            _("Pleo did not authorise the connection: %(error)s.")
+            % {"error": request.GET.get("error", _("no code"))},
         )
         return redirect("dashboard:pleo-connection-edit", pk=connection.pk)
     try:
@@ -97,7 +102,7 @@ def pleo_oauth_callback(request: HttpRequest) -> HttpResponse:
             transport=wiring.pleo_transport,
         )
     except PleoError as error:
-        messages.error(request, f"Pleo refused the authorisation: {error}")
+        messages.error(request, _("Pleo refused the authorisation: %(error)s") % {"error": error})
     else:
         log_activity(
             "dashboard.pleo.authorized",
@@ -105,5 +110,5 @@ def pleo_oauth_callback(request: HttpRequest) -> HttpResponse:
             company_id=connection.company_id,
             obj=connection,
         )
-        messages.success(request, "Connected to Pleo.")
+        messages.success(request, _("Connected to Pleo."))
     return redirect("dashboard:pleo-connection-edit", pk=connection.pk)

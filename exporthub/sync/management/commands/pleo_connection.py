@@ -4,9 +4,11 @@ import os
 import sys
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from exporthub.core.activity import log_activity
+from exporthub.core.formatting import validate_locale
 from exporthub.pleo.models import PleoConnection
 
 
@@ -20,19 +22,29 @@ class Command(BaseCommand):
         parser.add_argument("name")
         parser.add_argument("--company-id", required=True, help="The Pleo company's id (UUID).")
         parser.add_argument("--base-url", help="Pleo's API root (default: production).")
+        parser.add_argument(
+            "--locale", help="How the company's money and dates are written, e.g. da_DK."
+        )
         key = parser.add_mutually_exclusive_group()
         key.add_argument("--api-key-env", metavar="VAR", help="Read the API key from $VAR.")
         key.add_argument(
             "--api-key-stdin", action="store_true", help="Read the API key from stdin."
         )
 
-    def handle(self, *args, name, company_id, base_url, api_key_env, api_key_stdin, **options):
+    def handle(
+        self, *args, name, company_id, base_url, locale, api_key_env, api_key_stdin, **options
+    ):
         try:
             company = uuid.UUID(company_id)
         except ValueError:
             raise CommandError(f"--company-id {company_id!r} is not a UUID.") from None
         if base_url and not base_url.startswith(("http://", "https://")):
             raise CommandError("--base-url must start with http:// or https://.")
+        if locale:
+            try:
+                validate_locale(locale)
+            except ValidationError as error:
+                raise CommandError(f"--locale: {error.messages[0]}") from None
         api_key = ""
         if api_key_env:
             api_key = os.environ.get(api_key_env, "").strip()
@@ -53,6 +65,8 @@ class Command(BaseCommand):
         connection.company_id = company
         if base_url:
             connection.base_url = base_url.rstrip("/")
+        if locale:
+            connection.locale = locale
         if api_key:
             connection.api_key = api_key
             connection.status = PleoConnection.Status.ACTIVE
