@@ -6,6 +6,7 @@ from django import template
 
 from exporthub.core.access import has_role
 from exporthub.core.money import from_minor_units
+from exporthub.dashboard.job_progress import Progress, progress_of
 from exporthub.dashboard.redaction import redact_text
 
 register = template.Library()
@@ -56,11 +57,18 @@ def percent(part, whole) -> int:
 
 @register.filter
 def nonzero(value) -> str:
-    """An amount, or nothing when it is zero (debit/credit columns)."""
+    """An amount with thousands separators, or nothing when it is zero (debit/credit columns)."""
     try:
-        return "" if Decimal(str(value)) == 0 else str(value)
+        amount = Decimal(str(value))
     except (ArithmeticError, ValueError):
         return str(value)
+    return "" if amount == 0 else f"{amount:,}"
+
+
+@register.filter
+def job_progress(job) -> Progress:
+    """A job's exported, failed and remaining parts (see dashboard/job_progress.py)."""
+    return progress_of(job)
 
 
 @register.filter
