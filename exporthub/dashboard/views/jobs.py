@@ -53,10 +53,9 @@ def requested_by(user, jobs) -> dict[int, str]:
         .order_by("id")
     )
     return {
-        int(row.object_id): (row.actor.get_full_name() or row.actor.get_username())
-        if row.actor
-        else row.actor_label
+        int(row.object_id): row.actor.get_full_name() or row.actor.get_username()
         for row in rows
+        if row.actor is not None
     }
 
 
