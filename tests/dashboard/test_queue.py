@@ -195,7 +195,7 @@ def test_exporting_entries_with_known_problems_asks_first(
     form = asked.content.decode()
     for entry in chosen:
         assert f'<input type="hidden" name="entry" value="{entry}">' in form
-    assert 'href="/companies/%d/queue/?per_page=50"' % integration.pk in form
+    assert f'href="/companies/{integration.pk}/queue/?per_page=50"' in form
 
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = client.post(url, {"entry": chosen, "confirm": "1"})

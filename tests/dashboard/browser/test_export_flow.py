@@ -52,9 +52,31 @@ def test_it_exports_fixes_retries_and_corrects_in_a_browser(
     page.get_by_label("Per page").select_option("100")  # htmx swaps the table in place
     expect(page).to_have_url(re.compile("per_page=100"))
     shot(page, "queue")
+
+    # The dry run opens in a row right after the entry's own row.
+    page.locator(f"#entry-row-{good[0]}").get_by_role("link", name=re.compile("Preview")).click()
+    preview = page.locator(f"#preview-row-{good[0]}")
+    expect(preview).to_contain_text("Dry run:")
+    follows = page.evaluate(f"document.getElementById('entry-row-{good[0]}').nextElementSibling.id")
+    assert follows == f"preview-row-{good[0]}"
+    shot(page, "queue-preview")
+
+    # Select-all checks and clears every entry on the page.
+    select_all = page.get_by_label("Select every entry on this page")
+    boxes = page.locator('input[name="entry"]')
+    select_all.check()
+    expect(boxes.and_(page.locator(":not(:checked)"))).to_have_count(0)
+    select_all.uncheck()
+    expect(boxes.and_(page.locator(":checked"))).to_have_count(0)
+
     for entry in [*good, bad]:
         page.locator(f'input[name="entry"][value="{entry}"]').check()
     page.get_by_role("button", name="Export selected").click()
+
+    # One of them has a known problem: the hub asks before exporting.
+    expect(page.locator("#export-confirm")).to_contain_text("1 entry: no account mapping")
+    shot(page, "export-confirm")
+    page.get_by_role("button", name="Export 4 entries anyway").click()
 
     # The job page shows the progress bar, which stops polling once the job has ended.
     progress = page.locator("#job-progress")
