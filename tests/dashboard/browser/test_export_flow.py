@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from exporthub.sandbox.models import ExportJobItem as SandboxItem
@@ -127,6 +128,20 @@ def test_it_exports_fixes_retries_and_corrects_in_a_browser(
         "NEW-42",
         "https://erp.example.com/moves/42",
     )
+
+    # Its job page polls while the job runs; when the job ends the whole page updates.
+    page.goto(f"{live_server.url}/jobs/{job.pk}/")
+    summary = page.locator("#job-summary")
+    expect(summary).to_have_attribute("data-finished", "false")
+    expect(summary).to_contain_text("not yet")
+    ExportJob.objects.filter(pk=job.pk).update(status="completed", completed_at=timezone.now())
+    expect(summary).to_have_attribute("data-finished", "true", timeout=30_000)
+    expect(summary.locator(".page-head .badge")).to_have_text("completed")
+    expect(summary).not_to_contain_text("not yet")
+    expect(page.locator("#job-body")).to_contain_text("The job has ended")
+    expect(page.locator("#job-items")).to_contain_text("NEW-42")
+    shot(page, "job-ended")
+
     page.goto(f"{live_server.url}/jobs/")
     shot(page, "jobs")
     page.goto(f"{live_server.url}/activity/")
