@@ -267,3 +267,24 @@ def test_the_preview_opens_in_a_row_right_after_its_entry(
     assert '<td colspan="10">' in fragment
     assert f"Dry run: {failed.supplier} · 2,500.75 DKK" in text_of(fragment)
     assert "<html" not in fragment
+
+
+def test_the_confirmation_step_can_export_only_the_entries_without_problems(
+    client, accountant, integration, company, django_capture_on_commit_callbacks
+):
+    from tests.dashboard.conftest import unpostable_entry_ids
+
+    refresh_export_queue(integration)
+    ready = postable_entry_ids(company, 2)
+    chosen = ready + unpostable_entry_ids(company)[:1]
+    client.force_login(accountant)
+    url = reverse("dashboard:queue-export", args=[integration.pk])
+    asked = client.post(url, {"entry": chosen})
+    assert "Export only the 2 entries without problems" in text_of(asked.content.decode())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"entry": chosen, "confirm": "1", "skip_problems": "1"})
+
+    job = ExportJob.objects.get()
+    exported = {str(i) for i in job.items.values_list("accounting_entry_id", flat=True)}
+    assert exported == set(ready)

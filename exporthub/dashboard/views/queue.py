@@ -89,11 +89,14 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Export the chosen (or all matching) queued entries in one new Pleo job.
 
     When some of them have known pre-flight problems, the first POST shows how many have which
-    problem and exports nothing; the same form posted again with `confirm=1` exports.
+    problem and exports nothing; the same form posted again with `confirm=1` exports them all,
+    and with `skip_problems=1` only those without known problems.
     """
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
     back = reverse("dashboard:queue", args=[integration.pk]) + "?" + request.POST.get("query", "")
     queued = integration.queued_entries.filter(export_status="QUEUED")
+    if request.POST.get("skip_problems"):  # the confirmation step's "only those without problems"
+        queued = queued.filter(problems="")
     if request.POST.get("all_matching"):
         form = QueueFilterForm(request.POST)
         rows = form.filter(queued, wallet_currency(integration))
@@ -117,11 +120,12 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
                 "integration": integration,
                 "count": len(ids),
                 "problems": problems,
-                "with_problems": rows.exclude(problems="").count(),
+                "with_problems": (with_problems := rows.exclude(problems="").count()),
+                "without_problems": len(ids) - with_problems,
                 "posted": [
                     (key, value)
                     for key in request.POST
-                    if key not in ("csrfmiddlewaretoken", "confirm")
+                    if key not in ("csrfmiddlewaretoken", "confirm", "skip_problems")
                     for value in request.POST.getlist(key)
                 ],
                 "back": back,
