@@ -279,6 +279,7 @@ def make_queue(integrations, total: int, rng: random.Random) -> None:
             problems = rng.choices(
                 ["", "account", "tax_code", "period", "account tax_code"], [85, 6, 4, 3, 2]
             )[0]
+            performed = now - dt.timedelta(minutes=rng.randint(0, 60 * 24 * 120))
             rows.append(
                 QueuedEntry(
                     integration=integration,
@@ -287,13 +288,16 @@ def make_queue(integrations, total: int, rng: random.Random) -> None:
                     export_status="EXPORTING" if n % 50 == 0 else "QUEUED",
                     family=rng.choice(FAMILIES),
                     review_status="APPROVED",
-                    performed_at=now - dt.timedelta(minutes=rng.randint(0, 60 * 24 * 120)),
+                    performed_at=performed,
+                    entry_date=performed.date(),
                     amount_minor=rng.randint(1_000, 900_000),
                     currency="DKK",
                     account_id=str(uuid.uuid4()),
                     account_code=rng.choice(("6000", "6010", "6020", "6030", "6060")),
                     tax_code="VAT25" if n % 3 else "",
                     supplier=rng.choice(SUPPLIERS),
+                    category_name="Office supplies",
+                    employee="Anna Holm",
                     note=f"Receipt {n}",
                     receipt_count=0 if n % 9 == 0 else 1,
                     problems=problems,

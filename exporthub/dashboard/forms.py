@@ -40,8 +40,8 @@ class MarkExportedForm(ExternalReferenceForm):
 
 
 QUEUE_SORTS = {
-    "date": "performed_at",
-    "-date": "-performed_at",
+    "date": "entry_date",
+    "-date": "-entry_date",
     "amount": "amount_minor",
     "-amount": "-amount_minor",
     "supplier": "supplier",
@@ -106,9 +106,9 @@ class QueueFilterForm(forms.Form):
         if data.get("q"):
             rows = rows.filter(_search(data["q"]))
         if data.get("date_from"):
-            rows = rows.filter(performed_at__date__gte=data["date_from"])
+            rows = rows.filter(entry_date__gte=data["date_from"])
         if data.get("date_to"):
-            rows = rows.filter(performed_at__date__lte=data["date_to"])
+            rows = rows.filter(entry_date__lte=data["date_to"])
         if data.get("family"):
             rows = rows.filter(family=data["family"])
         if data.get("amount_min") is not None:
@@ -135,7 +135,7 @@ class QueueFilterForm(forms.Form):
             rows = rows.filter(problems="")
         elif problems:
             rows = rows.filter(problems__contains=problems)
-        order = QUEUE_SORTS.get(data.get("sort") or "-date", "-performed_at")
+        order = QUEUE_SORTS.get(data.get("sort") or "-date", "-entry_date")
         return rows.order_by(order, "-id" if order.startswith("-") else "id")
 
     @property
@@ -145,7 +145,13 @@ class QueueFilterForm(forms.Form):
 
 def _search(text: str) -> Q:
     text = text.strip()
-    found = Q(note__icontains=text) | Q(supplier__icontains=text) | Q(account_code=text)
+    found = (
+        Q(note__icontains=text)
+        | Q(supplier__icontains=text)
+        | Q(account_code=text)
+        | Q(category_name__icontains=text)
+        | Q(employee__icontains=text)
+    )
     with contextlib.suppress(ValueError):
         found |= Q(entry_id=uuid.UUID(text))
     return found

@@ -6,6 +6,8 @@ name an entry by its date, supplier, amount, category and employee.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from exporthub.core.money import to_minor_units
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 
@@ -13,6 +15,13 @@ SUMMARY_FIELDS = [
     "entry_date", "amount_minor", "currency", "supplier", "category_code", "category_name",
     "employee",
 ]  # fmt: skip
+
+
+def posting_date(moment: dt.datetime) -> dt.date:
+    """The day an entry is booked on: the date of Pleo's timestamp in the offset Pleo sent it,
+    never converted to the server's or a viewer's time zone (the posting uses `item.date.date()`).
+    """
+    return moment.date()
 
 
 def summary_of(item: PleoExportItem) -> dict:
@@ -29,7 +38,7 @@ def summary_of(item: PleoExportItem) -> dict:
     else:
         supplier = ""
     return {
-        "entry_date": item.date.date(),
+        "entry_date": posting_date(item.date),
         "amount_minor": to_minor_units(total.amount, total.currency),
         "currency": total.currency,
         "supplier": supplier[:255],

@@ -286,13 +286,22 @@ class QueuedEntry(models.Model):
     review_status = models.CharField(max_length=40, blank=True)
     performed_at = models.DateTimeField()
     bookkeeping_date = models.DateTimeField(null=True, blank=True)
+    entry_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date the posting will carry: the bookkeeping date as Pleo sends it.",
+    )
     amount_minor = models.BigIntegerField(help_text="Total in the wallet currency, minor units.")
     currency = models.CharField(max_length=3)
     account_id = models.CharField(max_length=64, blank=True)
     account_code = models.CharField(max_length=64, blank=True)
     tax_code_id = models.CharField(max_length=64, blank=True)
     tax_code = models.CharField(max_length=64, blank=True)
+    category_name = models.CharField(
+        max_length=255, blank=True, help_text="The name of the entry's account in Pleo."
+    )
     supplier = models.CharField(max_length=255, blank=True)
+    employee = models.CharField(max_length=255, blank=True, help_text="Who spent, by name.")
     note = models.CharField(max_length=500, blank=True)
     receipt_count = models.PositiveIntegerField(default=0)
     problems = models.CharField(
@@ -312,6 +321,7 @@ class QueuedEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["integration", "performed_at", "id"]),
+            models.Index(fields=["integration", "entry_date", "id"]),
             models.Index(fields=["integration", "amount_minor"]),
             models.Index(fields=["integration", "family", "performed_at"]),
             models.Index(fields=["integration", "export_status", "performed_at"]),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.entries import AccountingEntry
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
+from exporthub.sync.item_summary import posting_date
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.mapping_health import ErpRecords
 from exporthub.sync.models import ExportItem, Integration, Mapping, QueuedEntry
@@ -40,7 +41,10 @@ UPDATED_FIELDS = [
     "account_code",
     "tax_code_id",
     "tax_code",
+    "entry_date",
+    "category_name",
     "supplier",
+    "employee",
     "note",
     "receipt_count",
     "problems",
@@ -124,14 +128,15 @@ def refresh_export_queue(integration: Integration) -> int:
     seen = 0
     with open_pleo(integration) as pleo:
         tax_codes = {code.id: code.code or "" for code in pleo.list_tax_codes()}
+        account_names = {account.id: account.name for account in pleo.list_accounts()}
         entries = pleo.search_accounting_entries(export_statuses=MIRRORED_STATUSES)
         batch: list[AccountingEntry] = []
         for entry in entries:
             batch.append(entry)
             if len(batch) >= BATCH:
-                seen += _upsert(integration, batch, tax_codes, preflight, started)
+                seen += _upsert(integration, batch, tax_codes, account_names, preflight, started)
                 batch = []
-        seen += _upsert(integration, batch, tax_codes, preflight, started)
+        seen += _upsert(integration, batch, tax_codes, account_names, preflight, started)
     integration.queued_entries.filter(refreshed_at__lt=started).delete()
     return seen
 
@@ -187,6 +192,7 @@ def _upsert(
     integration: Integration,
     entries: Iterable[AccountingEntry],
     tax_codes: dict[str, str],
+    account_names: dict[str, str],
     preflight: Preflight,
     now: dt.datetime,
 ) -> int:
@@ -197,7 +203,7 @@ def _upsert(
     rows = []
     for entry in entries:
         last = history.get(entry.id)
-        row = _row(integration, entry, tax_codes, last, now)
+        row = _row(integration, entry, tax_codes, account_names, last, now)
         row.problems = preflight.problems(row, last.payload if last else None)
         rows.append(row)
     with transaction.atomic():
@@ -224,6 +230,9 @@ def _last_items(integration: Integration, entry_ids: list[str]) -> dict[str, Exp
         "failure_erp_key",
         "failure_problems",
         "payload",
+        "supplier",
+        "category_name",
+        "employee",
     )
     for item in items.order_by("id"):
         found[str(item.accounting_entry_id)] = item
@@ -234,10 +243,15 @@ def _row(
     integration: Integration,
     entry: AccountingEntry,
     tax_codes: dict[str, str],
+    account_names: dict[str, str],
     last: ExportItem | None,
     now: dt.datetime,
 ) -> QueuedEntry:
+    """The mirror row of one entry. Pleo's accounting entries carry no supplier, category name or
+    employee name: the category name comes from Pleo's chart of accounts, the others from the
+    newest export item the entry was in (empty for an entry never exported)."""
     total = entry.total_bill_value or entry.transaction_value
+    account_id = entry.account_id or ""
     return QueuedEntry(
         integration=integration,
         company_id=entry.company_id,
@@ -248,13 +262,16 @@ def _row(
         review_status=str(entry.review_status),
         performed_at=entry.performed_at,
         bookkeeping_date=entry.bookkeeping_date,
+        entry_date=posting_date(entry.bookkeeping_date or entry.performed_at),
         amount_minor=total.minor_units,
         currency=total.currency,
-        account_id=entry.account_id or "",
+        account_id=account_id,
         account_code=entry.account_code or "",
         tax_code_id=entry.tax_code_id or "",
         tax_code=tax_codes.get(entry.tax_code_id or "", ""),
-        supplier=_supplier(last.payload if last else None),
+        category_name=(account_names.get(account_id) or (last.category_name if last else ""))[:255],
+        supplier=(last.supplier if last else "") or _supplier(last.payload if last else None),
+        employee=last.employee if last else "",
         note=(entry.note or "")[:500],
         receipt_count=len(entry.receipt_ids),
         last_failure_reason_type=(

@@ -101,3 +101,29 @@ def test_a_failure_group_page_makes_as_many_queries_for_many_items_as_for_few(
     assert page.status_code == 200
     assert page.content.decode().count('name="item"') > 4
     assert few <= 25
+
+
+def test_a_job_page_makes_as_many_queries_for_many_entries_as_for_few(
+    client, accountant, integration, django_assert_max_num_queries
+):
+    from exporthub.core.activity import log_activity
+
+    add_rows(integration, jobs=1, items_per_job=4, queued=0)
+    job = ExportJob.objects.get()
+    url = reverse("dashboard:job-detail", args=[job.pk])
+    client.force_login(accountant)
+    log_activity("sync.job.requested", actor=accountant, company_id=job.company_id, obj=job)
+    few = queries_for(client, url)
+    ExportItem.objects.bulk_create(
+        ExportItem(job=job, accounting_entry_id=uuid.uuid4(), status="failed", error_detail="x")
+        for _ in range(80)
+    )
+    for n in range(30):
+        log_activity("sync.job.started", actor=accountant, company_id=job.company_id, obj=job)
+        log_activity("sync.job.finished", actor_label="worker w", obj=job, successful=n, failed=1)
+    with django_assert_max_num_queries(few):
+        assert client.get(url).status_code == 200
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "job-summary"}
+    with django_assert_max_num_queries(few):
+        assert client.get(url, **poll).status_code == 286
+    assert few <= 25

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from exporthub.core import formatting
 from exporthub.core.access import has_role
+from exporthub.dashboard.job_progress import Progress, progress_of
 from exporthub.dashboard.redaction import redact_text
 
 register = template.Library()
@@ -150,6 +151,12 @@ def nonzero(value) -> str:
     except (ArithmeticError, ValueError):
         return str(value)
     return "" if amount == 0 else formatting.format_number(amount)
+
+
+@register.filter
+def job_progress(job) -> Progress:
+    """A job's exported, failed and remaining parts (see dashboard/job_progress.py)."""
+    return progress_of(job)
 
 
 @register.filter

@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+import contextlib
+import uuid
+from collections import Counter
+
 from django.contrib import messages
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
 from exporthub.dashboard.forms import QueueFilterForm
 from exporthub.dashboard.preview import preview_posting
+from exporthub.dashboard.templatetags.dashboard import money
 from exporthub.dashboard.views.common import (
     page_of,
     query_without_page,
@@ -26,6 +33,14 @@ from exporthub.sync.queue_mirror import (
 )
 
 MAX_EXPORT = 10_000
+QUEUE_COLUMNS = 9  # columns of a queue row besides the checkbox (the preview row spans them)
+# What each stored pre-flight problem (QueuedEntry.problems) means, for the confirmation step.
+PROBLEM_LABELS = {
+    "account": gettext_lazy("no account mapping"),
+    "tax_code": gettext_lazy("no tax code mapping"),
+    "period": gettext_lazy("in a closed period"),
+    "unbalanced": gettext_lazy("does not balance"),
+}
 
 
 @role_required(VIEWER)
@@ -71,34 +86,92 @@ def queue_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(ACCOUNTANT)
 def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Export the chosen (or all matching) queued entries in one new Pleo job.
+
+    When some of them have known pre-flight problems, the first POST shows how many have which
+    problem and exports nothing; the same form posted again with `confirm=1` exports them all,
+    and with `skip_problems=1` only those without known problems.
+    """
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
     back = reverse("dashboard:queue", args=[integration.pk]) + "?" + request.POST.get("query", "")
+    queued = integration.queued_entries.filter(export_status="QUEUED")
+    if request.POST.get("skip_problems"):  # the confirmation step's "only those without problems"
+        queued = queued.filter(problems="")
     if request.POST.get("all_matching"):
         form = QueueFilterForm(request.POST)
-        rows = form.filter(
-            integration.queued_entries.filter(export_status="QUEUED"), wallet_currency(integration)
-        )
+        rows = form.filter(queued, wallet_currency(integration))
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)[: MAX_EXPORT + 1]]
     else:
-        chosen = request.POST.getlist("entry")
-        rows = integration.queued_entries.filter(entry_id__in=chosen, export_status="QUEUED")
+        rows = queued.filter(entry_id__in=_uuids(request.POST.getlist("entry")))
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)]
     if not ids:
-        messages.error(request, "Select at least one queued entry to export.")
+        messages.error(request, _("Select at least one queued entry to export."))
         return redirect(back)
     if len(ids) > MAX_EXPORT:
-        messages.error(request, f"At most {MAX_EXPORT:,} entries go into one export job.")
+        messages.error(
+            request,
+            _("At most %(limit)s entries go into one export job.") % {"limit": f"{MAX_EXPORT:,}"},
+        )
         return redirect(back)
+    if request.POST.get("confirm") != "1":
+        problems = problem_counts(rows)
+        if problems:
+            context = {
+                "integration": integration,
+                "count": len(ids),
+                "problems": problems,
+                "with_problems": (with_problems := rows.exclude(problems="").count()),
+                "without_problems": len(ids) - with_problems,
+                "posted": [
+                    (key, value)
+                    for key in request.POST
+                    if key not in ("csrfmiddlewaretoken", "confirm", "skip_problems")
+                    for value in request.POST.getlist(key)
+                ],
+                "back": back,
+            }
+            return render(request, "dashboard/queue/export_confirm.html", context)
     try:
         job = create_export_job(integration, ids, user=request.user)
     except PleoError as error:
-        messages.error(request, f"Pleo did not create the export job: {error}")
+        messages.error(
+            request, _("Pleo did not create the export job: %(error)s") % {"error": error}
+        )
         return redirect(back)
     record_export_request(integration, ids)
     job.refresh_from_db()
     apply_job_results(job)
-    messages.success(request, f"Export job created for {len(ids)} entries.")
+    messages.success(
+        request,
+        ngettext(
+            "Export job created for %(count)d entry.",
+            "Export job created for %(count)d entries.",
+            len(ids),
+        )
+        % {"count": len(ids)},
+    )
     return redirect("dashboard:job-detail", pk=job.pk)
+
+
+def problem_counts(rows) -> list[tuple[str, int]]:
+    """How many of `rows` have each known pre-flight problem, most frequent first."""
+    counts: Counter[str] = Counter()
+    combinations = (
+        rows.exclude(problems="").order_by().values_list("problems").annotate(n=Count("id"))
+    )
+    for problems, n in combinations:
+        for problem in problems.split():
+            counts[problem] += n
+    return [(str(PROBLEM_LABELS.get(p, p)), n) for p, n in counts.most_common()]
+
+
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    """The valid entry ids among posted values (anything else is ignored, never a 500)."""
+    found = []
+    for value in values:
+        with contextlib.suppress(ValueError):
+            found.append(uuid.UUID(value))
+    return found
 
 
 @require_POST
@@ -108,23 +181,44 @@ def integration_run_now(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         waiting = run_now(integration, user=request.user)
     except PleoError as error:
-        messages.error(request, f"Pleo did not answer: {error}")
+        messages.error(request, _("Pleo did not answer: %(error)s") % {"error": error})
     else:
-        messages.success(request, f"Checked Pleo: {len(waiting)} export job(s) to process.")
+        messages.success(
+            request,
+            _("Checked Pleo: %(count)d export job(s) to process.") % {"count": len(waiting)},
+        )
     return redirect(safe_next(request, reverse("dashboard:job-list")))
 
 
 @role_required(VIEWER)
 def entry_preview(request: HttpRequest, pk: int, entry_id) -> HttpResponse:
+    """The dry-run posting of one entry: a page, or (for htmx) a table row placed right after
+    the entry's row in the queue."""
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
     entry = integration.queued_entries.filter(entry_id=entry_id).first()
+    preview = preview_posting(integration, str(entry_id))
     context = {
         "integration": integration,
         "entry": entry,
         "entry_id": entry_id,
-        "preview": preview_posting(integration, str(entry_id)),
+        "preview": preview,
+        "title": preview_title(entry, preview),
+        "columns": QUEUE_COLUMNS + has_role(request.user, ACCOUNTANT),
     }
-    return render_page(request, "dashboard/queue/entry_preview.html", context, "entry-preview")
+    template = "dashboard/queue/entry_preview.html"
+    if request.htmx and (request.htmx.target or "").startswith("preview-row-"):
+        return render(request, f"{template}#entry-preview-row", {**context, "in_row": True})
+    return render_page(request, template, context, "entry-preview")
+
+
+def preview_title(entry, preview) -> str:
+    """ "Hotel Adlon · 1,234.50 DKK": the entry as the queue names it (or as its export item
+    does, once it has left the queue)."""
+    source = entry if entry is not None else preview.source
+    if source is None or source.amount_minor is None:
+        return _("an entry not in the queue")
+    supplier = source.supplier or _("Unknown supplier")
+    return f"{supplier} · {money(source.amount_minor, source.currency)}"
 
 
 def wallet_currency(integration) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from exporthub.sandbox.models import ExportJobItem as SandboxItem
@@ -52,9 +53,31 @@ def test_it_exports_fixes_retries_and_corrects_in_a_browser(
     page.get_by_label("Per page").select_option("100")  # htmx swaps the table in place
     expect(page).to_have_url(re.compile("per_page=100"))
     shot(page, "queue")
+
+    # The dry run opens in a row right after the entry's own row.
+    page.locator(f"#entry-row-{good[0]}").get_by_role("link", name=re.compile("Preview")).click()
+    preview = page.locator(f"#preview-row-{good[0]}")
+    expect(preview).to_contain_text("Dry run:")
+    follows = page.evaluate(f"document.getElementById('entry-row-{good[0]}').nextElementSibling.id")
+    assert follows == f"preview-row-{good[0]}"
+    shot(page, "queue-preview")
+
+    # Select-all checks and clears every entry on the page.
+    select_all = page.get_by_label("Select every entry on this page")
+    boxes = page.locator('input[name="entry"]')
+    select_all.check()
+    expect(boxes.and_(page.locator(":not(:checked)"))).to_have_count(0)
+    select_all.uncheck()
+    expect(boxes.and_(page.locator(":checked"))).to_have_count(0)
+
     for entry in [*good, bad]:
         page.locator(f'input[name="entry"][value="{entry}"]').check()
     page.get_by_role("button", name="Export selected").click()
+
+    # One of them has a known problem: the hub asks before exporting.
+    expect(page.locator("#export-confirm")).to_contain_text("1 entry: no account mapping")
+    shot(page, "export-confirm")
+    page.get_by_role("button", name="Export 4 entries anyway").click()
 
     # The job page shows the progress bar, which stops polling once the job has ended.
     progress = page.locator("#job-progress")
@@ -105,6 +128,20 @@ def test_it_exports_fixes_retries_and_corrects_in_a_browser(
         "NEW-42",
         "https://erp.example.com/moves/42",
     )
+
+    # Its job page polls while the job runs; when the job ends the whole page updates.
+    page.goto(f"{live_server.url}/jobs/{job.pk}/")
+    summary = page.locator("#job-summary")
+    expect(summary).to_have_attribute("data-finished", "false")
+    expect(summary).to_contain_text("not yet")
+    ExportJob.objects.filter(pk=job.pk).update(status="completed", completed_at=timezone.now())
+    expect(summary).to_have_attribute("data-finished", "true", timeout=30_000)
+    expect(summary.locator(".page-head .badge")).to_have_text("completed")
+    expect(summary).not_to_contain_text("not yet")
+    expect(page.locator("#job-body")).to_contain_text("The job has ended")
+    expect(page.locator("#job-items")).to_contain_text("NEW-42")
+    shot(page, "job-ended")
+
     page.goto(f"{live_server.url}/jobs/")
     shot(page, "jobs")
     page.goto(f"{live_server.url}/activity/")

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django.utils import timezone
+
+from exporthub.core.models import ActivityEntry
+from exporthub.dashboard.job_timeline import line_for
+
+
+def said(action: str, *, actor=None, actor_label: str = "", before=None, after=None, **data):
+    entry = ActivityEntry(
+        action=action,
+        actor=actor,
+        actor_label=actor_label or (actor.get_username() if actor else "system"),
+        before=before,
+        after=after,
+        data=data,
+        created_at=timezone.now(),
+    )
+    return line_for(entry)
+
+
+def test_a_finished_job_says_how_many_were_exported_and_failed():
+    line = said("sync.job.finished", actor_label="worker host-1234", successful=40, failed=2)
+    assert line.text == "Exported 40 entries, 2 failed"
+    assert line.tone == "bad"
+    clean = said("sync.job.finished", actor_label="worker host-1234", successful=1, failed=0)
+    assert (clean.text, clean.tone) == ("Exported 1 entry", "ok")
+
+
+def test_a_job_asked_for_in_the_hub_names_the_person(django_user_model):
+    jane = django_user_model(username="jane", first_name="Jane")
+    assert said("sync.job.requested", actor=jane, entries=42).text == (
+        "Pleo job created by Jane for 42 entries"
+    )
+
+
+def test_processes_are_named_by_role_never_by_worker_id():
+    started = said("sync.job.started", actor_label="worker host-1234:99", after={"status": "x"})
+    assert started.text == "Started by the hub"
+    changed = said("sync.job.status_changed", actor_label="pleo", after={"status": "completed"})
+    assert changed.text == "Pleo marked the job completed"
+    detected = said("sync.job.detected", actor_label="engine", after={"items": 3})
+    assert detected.text == "The hub found the job in Pleo, with 3 entries"
+
+
+def test_a_failed_job_gives_its_reason_and_says_nothing_was_posted():
+    line = said("sync.job.failed", reason_type="erp_unreachable", reason="The ERP did not answer.")
+    assert line.text == "The job failed: The ERP did not answer. Nothing was posted."
+
+
+def test_an_action_without_its_own_sentence_shows_no_data(django_user_model):
+    line = said("sync.job.something_new", actor_label="worker w-1", secret_detail={"a": 1})
+    assert line.text == "Something new (by the hub)"
