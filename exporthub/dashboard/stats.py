@@ -7,9 +7,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import BigIntegerField, Count, Q, QuerySet, Sum
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from exporthub.core.models import ActivityEntry
@@ -17,8 +15,6 @@ from exporthub.dashboard.failures import open_failures
 from exporthub.sync.models import ExportItem, ExportJob, Integration, ItemStatus, QueuedEntry
 
 CHART_DAYS = 30
-_WALLET_MINOR = Cast(KT("payload__amount__inWalletCurrency__value"), BigIntegerField())
-_WALLET_CURRENCY = KT("payload__amount__inWalletCurrency__currency")
 
 
 @dataclass
@@ -31,26 +27,29 @@ class Bucket:
 class CompanyStats:
     integration: Integration
     currency: str = ""  # the wallet currency the sums are in
-    queued: Bucket = field(default_factory=Bucket)
+    queued: Bucket = field(default_factory=Bucket)  # waiting in Pleo's queue, never failed
     exporting: Bucket = field(default_factory=Bucket)
     exported: Bucket = field(default_factory=Bucket)
-    failed: Bucket = field(default_factory=Bucket)
+    failed: Bucket = field(default_factory=Bucket)  # open failures (back in Pleo's queue too)
     running: list[ExportJob] = field(default_factory=list)
     erp_check: ActivityEntry | None = None
-    readiness: Readiness | None = None
+    last_post: dt.datetime | None = None  # when the ERP last took an entry from this company
+    readiness: list[Readiness] = field(default_factory=list)  # closed month, then this one
     chart: Chart | None = None
 
 
 @dataclass
 class Readiness:
     month: dt.date
-    total: int
-    exported: int
-    blockers: list[tuple[str, int]]
+    total: int = 0
+    exported: int = 0
+    blockers: list[tuple[str, int]] = field(default_factory=list)
 
     @property
-    def percent(self) -> int:
-        return round(100 * self.exported / self.total) if self.total else 100
+    def percent(self) -> int | None:
+        """Share of the month's entries exported; None for a month without entries (there is
+        nothing to be ready for, and "100 %" of nothing would mislead)."""
+        return round(100 * self.exported / self.total) if self.total else None
 
 
 @dataclass
@@ -103,16 +102,28 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def months_that_matter(today: dt.date) -> list[dt.date]:
+    """The first days of the month just closed and of the current month: the ones a
+    bookkeeper closes or works on."""
+    current = today.replace(day=1)
+    return [(current - dt.timedelta(days=1)).replace(day=1), current]
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month + dt.timedelta(days=32)).replace(day=1)
+
+
 def company_stats(
     integrations: QuerySet[Integration], items: QuerySet[ExportItem], today: dt.date | None = None
 ) -> list[CompanyStats]:
     """Totals for each integration, in a fixed number of queries whatever the row and company
-    counts: every figure is one query grouped by integration."""
+    counts: every figure is one query grouped by integration, over stored columns (never the
+    JSON payload) that the indexes on the items and the queue mirror cover."""
     today = today or timezone.localdate()
     stats = {i.pk: CompanyStats(i) for i in integrations}
     ids = list(stats)
     queue = (
-        QueuedEntry.objects.filter(integration_id__in=ids)
+        QueuedEntry.objects.filter(integration_id__in=ids, last_failure_reason_type="")
         .values("integration_id", "export_status", "currency")
         .annotate(n=Count("id"), minor=Sum("amount_minor"))
         .order_by()
@@ -126,17 +137,20 @@ def company_stats(
     scoped = items.filter(job__integration_id__in=ids).order_by()
     exported = (
         scoped.filter(status=ItemStatus.SUCCESSFUL)
-        .values("job__integration_id", currency=_WALLET_CURRENCY)
-        .annotate(n=Count("id"), minor=Sum(_WALLET_MINOR))
+        .values("job__integration_id", "currency")
+        .annotate(n=Count("id"), minor=Sum("amount_minor"), last=Max("exported_at"))
     )
     for row in exported:
         company = stats[row["job__integration_id"]]
-        company.exported = Bucket(row["n"], row["minor"] or 0)
-        company.currency = company.currency or row["currency"] or ""
+        company.exported.count += row["n"]
+        company.exported.minor += row["minor"] or 0
+        company.currency = company.currency or row["currency"]
+        if row["last"] and (company.last_post is None or row["last"] > company.last_post):
+            company.last_post = row["last"]
     failed = (
         open_failures(scoped)
         .values("job__integration_id")
-        .annotate(n=Count("id"), minor=Sum(_WALLET_MINOR))
+        .annotate(n=Count("id"), minor=Sum("amount_minor"))
     )
     for row in failed:
         stats[row["job__integration_id"]].failed = Bucket(row["n"], row["minor"] or 0)
@@ -170,47 +184,76 @@ def _add_erp_checks(stats: dict[int, CompanyStats]) -> None:
 
 def readiness(
     integration_ids: list[int], items: QuerySet[ExportItem], today: dt.date
-) -> dict[int, Readiness]:
-    """Per integration: share of this month's entries exported, and what blocks the rest, by
-    cause (open failures by reason type, then pre-flight problems of queued entries)."""
-    month = today.replace(day=1)
-    prefix = f"{month:%Y-%m}"
-    found = {pk: Readiness(month=month, total=0, exported=0, blockers=[]) for pk in integration_ids}
-    blockers: dict[int, Counter[str]] = {pk: Counter() for pk in integration_ids}
-    mine = items.filter(job__integration_id__in=integration_ids, payload__date__startswith=prefix)
+) -> dict[int, list[Readiness]]:
+    """Per integration and month that matters: share of the month's entries exported, and what
+    blocks the rest, by cause (open failures by reason type, then pre-flight problems of queued
+    entries). Each entry counts once: exported, failed, or waiting in the queue (a failed entry
+    is back in Pleo's queue too, and is counted as failed only). One query per source, each
+    month a filtered count in it."""
+    months = months_that_matter(today)
+    found = {pk: [Readiness(month=m) for m in months] for pk in integration_ids}
+    blockers: dict[int, list[Counter[str]]] = {pk: [Counter() for _ in months] for pk in found}
+    mine = items.filter(
+        job__integration_id__in=integration_ids,
+        entry_date__gte=months[0],
+        entry_date__lt=_next_month(months[-1]),
+    )
+
+    def per_month(field: str, *, timestamps=False, count="id", distinct=False) -> dict:
+        """A filtered count per month; a timestamp column is compared with local midnights."""
+        bound = _day_start if timestamps else (lambda day: day)
+        return {
+            f"m{n}": Count(
+                count,
+                filter=Q(**{f"{field}__gte": bound(m), f"{field}__lt": bound(_next_month(m))}),
+                distinct=distinct,
+            )
+            for n, m in enumerate(months)
+        }
+
     exported = (
         mine.filter(status=ItemStatus.SUCCESSFUL)
         .values("job__integration_id")
-        .annotate(n=Count("accounting_entry_id", distinct=True))
+        .annotate(**per_month("entry_date", count="accounting_entry_id", distinct=True))
         .order_by()
     )
     for row in exported:
-        found[row["job__integration_id"]].exported = row["n"]
-        found[row["job__integration_id"]].total += row["n"]
+        for n, value in enumerate(found[row["job__integration_id"]]):
+            value.exported += row[f"m{n}"]
+            value.total += row[f"m{n}"]
     causes = (
         open_failures(mine)
         .values("job__integration_id", "failure_reason_type")
-        .annotate(n=Count("id"))
+        .annotate(**per_month("entry_date"))
         .order_by()
     )
     for row in causes:
-        blockers[row["job__integration_id"]][row["failure_reason_type"] or "unknown"] += row["n"]
+        for n, value in enumerate(found[row["job__integration_id"]]):
+            value.total += row[f"m{n}"]
+            if row[f"m{n}"]:
+                cause = row["failure_reason_type"] or "unknown"
+                blockers[row["job__integration_id"]][n][cause] += row[f"m{n}"]
     queued = (
         QueuedEntry.objects.filter(
             integration_id__in=integration_ids,
-            performed_at__gte=_day_start(month),
-            performed_at__lt=_day_start(today + dt.timedelta(days=1)),
+            last_failure_reason_type="",
+            performed_at__gte=_day_start(months[0]),
+            performed_at__lt=_day_start(_next_month(months[-1])),
         )
         .values("integration_id", "problems")
-        .annotate(n=Count("id"))
+        .annotate(**per_month("performed_at", timestamps=True))
         .order_by()
     )
     for row in queued:
-        found[row["integration_id"]].total += row["n"]
-        for problem in row["problems"].split():
-            blockers[row["integration_id"]][f"pre-flight: {problem.replace('_', ' ')}"] += row["n"]
-    for pk, value in found.items():
-        value.blockers = blockers[pk].most_common()
+        for n, value in enumerate(found[row["integration_id"]]):
+            value.total += row[f"m{n}"]
+            for problem in row["problems"].split():
+                if row[f"m{n}"]:
+                    cause = f"pre-flight: {problem.replace('_', ' ')}"
+                    blockers[row["integration_id"]][n][cause] += row[f"m{n}"]
+    for pk, values in found.items():
+        for n, value in enumerate(values):
+            value.blockers = blockers[pk][n].most_common()
     return found
 
 
