@@ -220,8 +220,11 @@ def _payload(entry_id: uuid.UUID, company_id, day: dt.date, minor: int, rng) -> 
                 "accountingEntryLineId": str(uuid.UUID(int=rng.getrandbits(128))),
                 "lineAmount": money(minor),
                 "netAmount": money(minor - minor // 5),
-                "account": {"id": str(uuid.UUID(int=rng.getrandbits(128))), "name": name,
-                            "code": code},  # fmt: skip
+                "account": {
+                    "id": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "name": name,
+                    "code": code,
+                },
                 "tags": [],
                 "tax": {
                     "id": "8d1f0a7e-3c7b-4a55-9a43-2b7f9a0c6d11",
@@ -233,8 +236,11 @@ def _payload(entry_id: uuid.UUID, company_id, day: dt.date, minor: int, rng) -> 
             }
         ],
         "additionalInformation": {"reconciliationId": str(rng.randint(4_000_000, 4_999_999))},
-        "contraAccount": {"id": "5b0c1e6a-3f0e-4d8e-9b8e-6a9e2c1d5820", "name": "Pleo DKK Account",
-                          "code": "5820"},  # fmt: skip
+        "contraAccount": {
+            "id": "5b0c1e6a-3f0e-4d8e-9b8e-6a9e2c1d5820",
+            "name": "Pleo DKK Account",
+            "code": "5820",
+        },
         "note": "Team lunch with a customer",
         "supplier": {"name": rng.choice(SUPPLIERS), "country": "DK"},
         "user": {"id": "0c3d9f52-8a2f-4a51-8c0e-9f0b8f5a1e77", "name": rng.choice(EMPLOYEES)},
