@@ -45,6 +45,8 @@ PAGES = [
     ("dashboard:erp-connection-test", ("erp",), "admin", "POST"),
     ("dashboard:user-list", (), "admin", "GET"),
     ("dashboard:user-edit", ("user",), "admin", "GET"),
+    ("dashboard:user-set-active", ("user",), "admin", "POST"),
+    ("dashboard:user-password", ("user",), "admin", "GET"),
 ]
 KWARG_NAMES = {
     "job": "pk",
