@@ -312,7 +312,9 @@ def _link_name(entry: ActivityEntry) -> str:
 def _link(entry: ActivityEntry) -> tuple[str, str]:
     data = entry.data if isinstance(entry.data, dict) else {}
     if _link_name(entry) == "dashboard:mapping-list":
-        integration = data.get("integration")
+        integration = data.get("integration") or (
+            entry.object_id if entry.object_type == "sync.integration" else ""
+        )
         if not integration:
             return "", ""
         return _reverse("dashboard:mapping-list", integration), _("mappings")
