@@ -72,9 +72,7 @@ def erp_choices(config: ConnectorConfig) -> dict[str, list[tuple[str, str]]]:
     records = config.master_data.filter(active=True).order_by("kind", "code")
     for kind, code, name in records.values_list("kind", "code", "name"):
         by_kind.setdefault(kind, []).append((code, f"{code} {name}".strip()))
-    return {
-        mapping: by_kind.get(record, []) for mapping, record in RECORD_KIND_FOR_MAPPING.items()
-    }
+    return {mapping: by_kind.get(record, []) for mapping, record in RECORD_KIND_FOR_MAPPING.items()}
 
 
 def refresh_erp_records(config: ConnectorConfig, *, user) -> CheckResult:

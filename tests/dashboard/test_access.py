@@ -25,7 +25,7 @@ PAGES = [
     ("dashboard:entry-preview", ("integration", "entry"), "viewer", "GET"),
     ("dashboard:run-now", ("integration",), "accountant", "POST"),
     ("dashboard:mapping-list", ("integration",), "admin", "GET"),
-    ("dashboard:mapping-delete", ("integration", "mapping"), "admin", "POST"),
+    ("dashboard:mapping-delete", ("integration", "mapping"), "admin", "GET"),  # asks first
     ("dashboard:mapping-export", ("integration",), "admin", "GET"),
     ("dashboard:mapping-refresh-records", ("integration",), "admin", "POST"),
     ("dashboard:mapping-import", ("integration",), "admin", "POST"),
