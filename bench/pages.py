@@ -194,22 +194,65 @@ def make_jobs(integrations, total: int, rng: random.Random) -> list:
     return ExportJob.objects.bulk_create(jobs, batch_size=500)
 
 
-def _payload(entry_id: uuid.UUID, day: dt.date, minor: int, rng: random.Random) -> dict:
+EMPLOYEES = ("Ida Holm", "Mads Berg", "Sara Lind", "Jonas Dahl")
+CATEGORIES = (("6000", "Meals"), ("6010", "Travel"), ("6020", "Software"), ("6030", "Office"))
+
+
+def _payload(entry_id: uuid.UUID, company_id, day: dt.date, minor: int, rng) -> dict:
+    """An export item as Pleo's v3 API sends it (the fields the engine and the pages read)."""
+    code, name = rng.choice(CATEGORIES)
+
+    def money(value: int) -> dict:
+        return {
+            "inSupplierCurrency": {"currency": "DKK", "value": value},
+            "inWalletCurrency": {"currency": "DKK", "value": value},
+        }
+
     return {
+        "_links": {"web": {"exportItem": f"https://app.pleo.io/export/{entry_id}"}},
         "accountingEntryId": str(entry_id),
-        "date": day.isoformat(),
-        "type": rng.choice(FAMILIES),
-        "amount": {
-            "inWalletCurrency": {"value": minor, "currency": "DKK"},
-            "inSupplierCurrency": {"value": minor, "currency": "DKK"},
-        },
-        "supplier": {"name": rng.choice(SUPPLIERS)},
-        "note": "Team lunch with a customer",
-        "lines": [
-            {"amount": minor, "account": {"code": "6000"}, "tax": {"code": "VAT25"}},
-            {"amount": -minor, "account": {"code": "5820"}},
+        "companyId": str(company_id),
+        "type": "card_purchase",
+        "date": f"{day.isoformat()}T10:00:00Z",
+        "amount": money(minor),
+        "accountingEntryLines": [
+            {
+                "accountingEntryLineId": str(uuid.UUID(int=rng.getrandbits(128))),
+                "lineAmount": money(minor),
+                "netAmount": money(minor - minor // 5),
+                "account": {
+                    "id": str(uuid.UUID(int=rng.getrandbits(128))),
+                    "name": name,
+                    "code": code,
+                },
+                "tags": [],
+                "tax": {
+                    "id": "8d1f0a7e-3c7b-4a55-9a43-2b7f9a0c6d11",
+                    "code": "VAT25",
+                    "rate": 0.25,
+                    "type": "inclusive",
+                    "amount": money(minor // 5),
+                },
+            }
         ],
+        "additionalInformation": {"reconciliationId": str(rng.randint(4_000_000, 4_999_999))},
+        "contraAccount": {
+            "id": "5b0c1e6a-3f0e-4d8e-9b8e-6a9e2c1d5820",
+            "name": "Pleo DKK Account",
+            "code": "5820",
+        },
+        "note": "Team lunch with a customer",
+        "supplier": {"name": rng.choice(SUPPLIERS), "country": "DK"},
+        "user": {"id": "0c3d9f52-8a2f-4a51-8c0e-9f0b8f5a1e77", "name": rng.choice(EMPLOYEES)},
     }
+
+
+def _summary(payload: dict) -> dict:
+    """The summary columns as the engine stores them when the payload arrives."""
+    from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
+    from exporthub.sync.item_summary import summary_of
+
+    return summary_of(PleoExportItem.from_json(payload))
 
 
 def make_items(jobs: list, total: int, rng: random.Random) -> None:
@@ -228,12 +271,14 @@ def make_items(jobs: list, total: int, rng: random.Random) -> None:
         for n, entry in enumerate(entries):
             day = (job.pleo_created_at - dt.timedelta(days=rng.randint(0, 20))).date()
             minor = rng.randint(1_000, 900_000)
+            payload = _payload(entry, job.company_id, day, minor, rng)
             item = ExportItem(
                 job=job,
                 accounting_entry_id=entry,
-                payload=_payload(entry, day, minor, rng),
+                payload=payload,
                 attempts=1,
                 reported_at=job.completed_at,
+                **_summary(payload),
             )
             if job.status == "in_progress" and n >= size // 2:
                 item.status, item.reported_at = "pending", None

@@ -18,6 +18,15 @@ from exporthub.pleo.models import PleoConnection
 from exporthub.sync import wiring
 from exporthub.sync.models import Mapping
 
+# Which of the ERP's records a mapping of each kind points at.
+RECORD_KIND_FOR_MAPPING = {
+    Mapping.Kind.ACCOUNT: MasterDataRecord.Kind.ACCOUNT,
+    Mapping.Kind.CONTRA_ACCOUNT: MasterDataRecord.Kind.ACCOUNT,
+    Mapping.Kind.TAX_CODE: MasterDataRecord.Kind.TAX,
+    Mapping.Kind.TAG: MasterDataRecord.Kind.DIMENSION,
+    Mapping.Kind.VENDOR: MasterDataRecord.Kind.PARTY,
+}
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -75,14 +84,7 @@ def erp_choices(config: ConnectorConfig) -> dict[str, list[tuple[str, str]]]:
     records = config.master_data.filter(active=True).order_by("kind", "code")
     for kind, code, name in records.values_list("kind", "code", "name"):
         by_kind.setdefault(kind, []).append((code, f"{code} {name}".strip()))
-    accounts = by_kind.get(MasterDataRecord.Kind.ACCOUNT, [])
-    return {
-        Mapping.Kind.ACCOUNT: accounts,
-        Mapping.Kind.CONTRA_ACCOUNT: accounts,
-        Mapping.Kind.TAX_CODE: by_kind.get(MasterDataRecord.Kind.TAX, []),
-        Mapping.Kind.TAG: by_kind.get(MasterDataRecord.Kind.DIMENSION, []),
-        Mapping.Kind.VENDOR: by_kind.get(MasterDataRecord.Kind.PARTY, []),
-    }
+    return {mapping: by_kind.get(record, []) for mapping, record in RECORD_KIND_FOR_MAPPING.items()}
 
 
 def refresh_erp_records(config: ConnectorConfig, *, user) -> CheckResult:

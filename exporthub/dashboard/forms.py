@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER
 from exporthub.core.formatting import locale_choices
 from exporthub.core.money import currency_exponent
+from exporthub.dashboard.mapping_labels import erp_label_for, pleo_label_for
 from exporthub.pleo.models import PleoConnection
 from exporthub.sync.models import Integration, Mapping
 
@@ -158,21 +159,42 @@ def _search(text: str) -> Q:
 
 
 class MappingForm(forms.ModelForm):
+    """A mapping of one Pleo value; blank labels are filled from what the hub already knows
+    (Pleo's name from the entries it sent, the ERP's from its cached records)."""
+
     class Meta:
         model = Mapping
         fields = ["kind", "pleo_key", "pleo_label", "erp_key", "erp_label"]
         labels = {
-            "pleo_key": "Pleo key",
-            "pleo_label": "Pleo label",
-            "erp_key": "ERP value",
-            "erp_label": "ERP label",
+            "pleo_key": _("Pleo key"),
+            "pleo_label": _("Pleo label"),
+            "erp_key": _("ERP value"),
+            "erp_label": _("ERP label"),
+        }
+        help_texts = {
+            "pleo_label": _("Left blank: Pleo's own name for the value, where an entry named it."),
+            "erp_label": _("Left blank: the ERP's name for the value, from its records."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, integration=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.integration = integration
         kind = self["kind"].value() or Mapping.Kind.ACCOUNT
         # Suggest the ERP's own records for the kind (a <datalist> on the page); works without JS.
         self.fields["erp_key"].widget.attrs["list"] = f"erp-{kind}"
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if self.integration is None or not kind:
+            return data
+        if not data.get("pleo_label"):
+            data["pleo_label"] = pleo_label_for(self.integration, kind, data.get("pleo_key", ""))
+        if not data.get("erp_label"):
+            data["erp_label"] = erp_label_for(
+                self.integration.erp_connection, kind, data.get("erp_key", "")
+            )
+        return data
 
 
 class MappingImportForm(forms.Form):

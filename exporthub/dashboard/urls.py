@@ -85,4 +85,6 @@ urlpatterns = [
     ),
     path("settings/users/", users.user_list, name="user-list"),
     path("settings/users/<int:pk>/", users.user_edit, name="user-edit"),
+    path("settings/users/<int:pk>/active/", users.user_set_active, name="user-set-active"),
+    path("settings/users/<int:pk>/password/", users.user_password, name="user-password"),
 ]

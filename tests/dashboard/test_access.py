@@ -28,7 +28,7 @@ PAGES = [
     ("dashboard:entry-preview", ("integration", "entry"), "viewer", "GET"),
     ("dashboard:run-now", ("integration",), "accountant", "POST"),
     ("dashboard:mapping-list", ("integration",), "admin", "GET"),
-    ("dashboard:mapping-delete", ("integration", "mapping"), "admin", "POST"),
+    ("dashboard:mapping-delete", ("integration", "mapping"), "admin", "GET"),  # asks first
     ("dashboard:mapping-export", ("integration",), "admin", "GET"),
     ("dashboard:mapping-refresh-records", ("integration",), "admin", "POST"),
     ("dashboard:mapping-import", ("integration",), "admin", "POST"),
@@ -48,6 +48,8 @@ PAGES = [
     ("dashboard:erp-connection-test", ("erp",), "admin", "POST"),
     ("dashboard:user-list", (), "admin", "GET"),
     ("dashboard:user-edit", ("user",), "admin", "GET"),
+    ("dashboard:user-set-active", ("user",), "admin", "POST"),
+    ("dashboard:user-password", ("user",), "admin", "GET"),
 ]
 # Pages that take their objects in the query string (repeated `item=<pk>` from checkbox forms).
 QUERY_NAMES = {"dashboard:items-bulk": "item"}

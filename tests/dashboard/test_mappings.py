@@ -23,40 +23,52 @@ def upload(client, integration, text: str | bytes):
     )
 
 
-def test_it_caches_the_erps_records(client, admin_user, integration):
-    client.force_login(admin_user)
+def read_records(client, integration, django_capture_on_commit_callbacks, **fix):
+    """Ask for the ERP's records as the button does; the worker's task runs when the request's
+    transaction commits (django-q2 runs tasks in-process in the tests)."""
     url = reverse("dashboard:mapping-refresh-records", args=[integration.pk])
-    response = client.post(url, follow=True)
-    page = response.content.decode()
-    assert "The ERP&#x27;s records are up to date." in page
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(url, fix)
+
+
+def test_it_reads_the_erps_records_in_a_task_and_suggests_them(
+    client, admin_user, integration, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    response = read_records(client, integration, django_capture_on_commit_callbacks)
+    assert response["Location"] == reverse("dashboard:mapping-list", args=[integration.pk])
     records = integration.erp_connection.master_data
     assert records.filter(kind="account").count() == 15
     assert records.get(kind="account", code="6900").name == "Assets:VAT:Input"
+    page = client.get(response["Location"]).content.decode()
     assert '<option value="6900">6900 Assets:VAT:Input</option>' in page  # suggested values
-    assert ActivityEntry.objects.filter(action="dashboard.erp.records_refreshed").exists()
+    assert "hx-trigger" not in page.split('id="erp-suggestions"')[1].split(">")[0]  # no poll
+    refreshed = ActivityEntry.objects.get(action="dashboard.erp.records_refreshed")
+    assert refreshed.actor == admin_user
 
 
-def test_it_flags_a_mapping_to_a_record_the_erp_does_not_have(client, admin_user, integration):
+def test_it_flags_a_mapping_to_a_record_the_erp_does_not_have(
+    client, admin_user, integration, django_capture_on_commit_callbacks
+):
     broken = integration.mappings.create(kind=Mapping.Kind.ACCOUNT, pleo_key="6999", erp_key="9999")
     client.force_login(admin_user)
-    client.post(reverse("dashboard:mapping-refresh-records", args=[integration.pk]))
+    read_records(client, integration, django_capture_on_commit_callbacks)
     page = client.get(reverse("dashboard:mapping-list", args=[integration.pk])).content.decode()
     row = page.split(f'id="mapping-{broken.pk}"')[1].split("</tr>")[0]
     assert "badge-bad" in row and "The ERP has no account &#x27;9999&#x27;." in row
     assert page.count("badge-bad") == 1  # the other mappings point at records the ERP has
 
 
-def test_it_says_when_the_erps_records_cannot_be_read(client, admin_user, integration):
+def test_it_says_when_the_erps_records_cannot_be_read(
+    client, admin_user, integration, django_capture_on_commit_callbacks
+):
     config = integration.erp_connection
     config.settings = {**config.settings, "ledger_path": "/nowhere/at/all/main.beancount"}
     config.save()
     client.force_login(admin_user)
-    response = client.post(
-        reverse("dashboard:mapping-refresh-records", args=[integration.pk]), follow=True
-    )
-    assert "could not be read: The ledger folder /nowhere/at/all does not exist." in (
-        response.content.decode()
-    )
+    read_records(client, integration, django_capture_on_commit_callbacks)
+    page = client.get(reverse("dashboard:mapping-list", args=[integration.pk])).content.decode()
+    assert "could not be read: The ledger folder /nowhere/at/all does not exist." in page
     assert not config.master_data.exists()
 
 
@@ -198,3 +210,127 @@ def test_queued_entries_using_it_counts_every_mapping_kind(integration, finished
         == sum((p.get("contraAccount") or {}).get("code") == "5820" for p in back_in_queue)
         > 0
     )
+
+
+def suggestions_of(page: str) -> str:
+    return page.split('id="erp-suggestions"')[1].split("</div>")[0]
+
+
+def test_the_page_asks_a_worker_for_missing_records_and_polls_until_they_are_there(
+    client, admin_user, integration, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    url = reverse("dashboard:mapping-list", args=[integration.pk])
+    with django_capture_on_commit_callbacks() as enqueued:
+        page = client.get(url).content.decode()
+    # The request itself never reads the ERP: it asks a worker, and says so.
+    assert not integration.erp_connection.master_data.exists()
+    assert len(enqueued) == 1
+    assert ActivityEntry.objects.filter(action="dashboard.erp.records_requested").count() == 1
+    waiting = suggestions_of(page)
+    assert 'hx-trigger="every 2s"' in page.split('id="erp-suggestions"')[1].split(">")[0]
+    assert "Reading the ERP's accounts" in waiting
+    # A second visit while the worker reads asks nothing more.
+    with django_capture_on_commit_callbacks() as again:
+        client.get(url)
+    assert again == []
+
+    enqueued[0]()  # the worker runs the task
+    poll = client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="erp-suggestions")
+    fragment = poll.content.decode()
+    assert fragment.strip().startswith('<div id="erp-suggestions">')  # no more polling
+    assert "<html" not in fragment
+    assert '<option value="6900">6900 Assets:VAT:Input</option>' in fragment
+
+
+def test_a_fix_link_keeps_its_kind_and_pleo_key_through_a_refresh(
+    client, admin_user, integration, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    url = reverse("dashboard:mapping-list", args=[integration.pk])
+    fix = {"kind": "tax_code", "pleo_key": "R10", "pleo_label": "Reduced 10 %"}
+    page = client.get(url, fix).content.decode()
+    assert '<input type="hidden" name="pleo_key" value="R10">' in page  # in the refresh form
+    response = read_records(client, integration, django_capture_on_commit_callbacks, **fix)
+    assert response["Location"] == (
+        f"{url}?kind=tax_code&pleo_key=R10&pleo_label=Reduced+10+%25#mapping-form"
+    )
+    form = client.get(response["Location"]).context["form"]
+    assert (form["kind"].value(), form["pleo_key"].value(), form["pleo_label"].value()) == (
+        "tax_code",
+        "R10",
+        "Reduced 10 %",
+    )
+
+
+def test_a_fix_link_keeps_its_kind_and_pleo_key_through_a_validation_error(
+    client, admin_user, integration
+):
+    client.force_login(admin_user)
+    url = reverse("dashboard:mapping-list", args=[integration.pk])
+    response = client.post(url, {"kind": "tax_code", "pleo_key": "R10", "erp_key": ""})
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert (form["kind"].value(), form["pleo_key"].value()) == ("tax_code", "R10")
+    page = response.content.decode()
+    assert '<input type="hidden" name="kind" value="tax_code">' in page
+    assert '<input type="hidden" name="pleo_key" value="R10">' in page
+    assert not integration.mappings.filter(pleo_key="R10").exists()
+
+
+def test_blank_labels_are_filled_from_pleos_entries_and_the_erps_records(
+    client, admin_user, integration, finished_job
+):
+    from exporthub.connectors.models import MasterDataRecord
+    from exporthub.sync.models import ExportItem
+
+    item = ExportItem.objects.filter(job=finished_job).exclude(category_code="").first()
+    MasterDataRecord.objects.create(
+        config=integration.erp_connection,
+        kind="account",
+        code="7777",
+        name="Expenses:Misc",
+        fetched_at=item.updated_at,
+    )
+    client.force_login(admin_user)
+    client.post(
+        reverse("dashboard:mapping-list", args=[integration.pk]),
+        {"kind": "account", "pleo_key": item.category_code, "erp_key": "7777"},
+    )
+    mapping = integration.mappings.get(kind="account", pleo_key=item.category_code)
+    assert (mapping.pleo_label, mapping.erp_label) == (item.category_name, "Expenses:Misc")
+    assert item.category_name
+
+
+def test_labels_typed_in_are_kept(client, admin_user, integration):
+    client.force_login(admin_user)
+    client.post(
+        reverse("dashboard:mapping-list", args=[integration.pk]),
+        {
+            "kind": "vendor",
+            "pleo_key": "V-1",
+            "pleo_label": "Mine",
+            "erp_key": "P1",
+            "erp_label": "Also mine",
+        },  # fmt: skip
+    )
+    mapping = integration.mappings.get(kind="vendor", pleo_key="V-1")
+    assert (mapping.pleo_label, mapping.erp_label) == ("Mine", "Also mine")
+
+
+def test_delete_asks_for_confirmation_on_a_page_of_its_own(client, admin_user, integration):
+    mapping = integration.mappings.create(kind="tax_code", pleo_key="R10", erp_key="VAT10")
+    client.force_login(admin_user)
+    listing = client.get(reverse("dashboard:mapping-list", args=[integration.pk])).content.decode()
+    url = reverse("dashboard:mapping-delete", args=[integration.pk, mapping.pk])
+    assert f'<a class="danger" href="{url}">Delete</a>' in listing  # a link, not a POST
+    confirm = client.get(url).content.decode()
+    assert "Delete this mapping?" in confirm and "VAT10" in confirm
+    assert integration.mappings.filter(pk=mapping.pk).exists()
+
+    response = client.post(url)
+    assert response["Location"] == reverse("dashboard:mapping-list", args=[integration.pk])
+    assert not integration.mappings.filter(pk=mapping.pk).exists()
+    deleted = ActivityEntry.objects.get(action="dashboard.mapping.deleted")
+    assert deleted.before == {"kind": "tax_code", "pleo_key": "R10", "erp_key": "VAT10"}
+    assert deleted.data["integration"] == integration.pk

@@ -57,3 +57,63 @@ def test_it_refuses_an_unknown_role_or_company(client, admin_user, viewer):
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert set(errors) == {"role", "companies"}
+
+
+def test_an_admin_deactivates_a_user_who_then_cannot_sign_in_and_reactivates_them(
+    client, admin_user, viewer, django_user_model
+):
+    from django.test import Client
+
+    theirs = Client()
+    theirs.force_login(viewer)
+    client.force_login(admin_user)
+    response = client.post(reverse("dashboard:user-set-active", args=[viewer.pk]), {"active": "0"})
+    assert response["Location"] == reverse("dashboard:user-edit", args=[viewer.pk])
+    assert django_user_model.objects.get(pk=viewer.pk).is_active is False
+    assert theirs.get(reverse("dashboard:job-list"))["Location"].startswith(reverse("login"))
+    assert not Client().login(username="vera", password=PASSWORD)
+    entry = ActivityEntry.objects.get(action="dashboard.user.deactivated")
+    assert (entry.actor, entry.object_id, entry.after["is_active"]) == (
+        admin_user,
+        str(viewer.pk),
+        False,
+    )
+    assert "deactivated" in client.get(reverse("dashboard:user-list")).content.decode()
+
+    client.post(reverse("dashboard:user-set-active", args=[viewer.pk]), {"active": "1"})
+    assert django_user_model.objects.get(pk=viewer.pk).is_active is True
+    assert Client().login(username="vera", password=PASSWORD)
+    assert ActivityEntry.objects.filter(action="dashboard.user.reactivated").count() == 1
+
+
+def test_an_admin_cannot_deactivate_themselves(client, admin_user, django_user_model):
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("dashboard:user-set-active", args=[admin_user.pk]), {"active": "0"}, follow=True
+    )
+    assert "You cannot deactivate your own account." in response.content.decode()
+    assert django_user_model.objects.get(pk=admin_user.pk).is_active is True
+    assert not ActivityEntry.objects.filter(action="dashboard.user.deactivated").exists()
+
+
+def test_an_admin_sets_a_new_password_that_the_validators_accept(client, admin_user, viewer):
+    from django.test import Client
+
+    client.force_login(admin_user)
+    url = reverse("dashboard:user-password", args=[viewer.pk])
+    assert client.get(url).status_code == 200
+    weak = client.post(url, {"new_password1": "12345678", "new_password2": "12345678"})
+    assert weak.status_code == 422
+    page = weak.content.decode()
+    assert "This password is too common." in page
+    assert "This password is entirely numeric." in page
+    assert Client().login(username="vera", password=PASSWORD)  # unchanged
+
+    strong = "quiet-harbour-lantern-71"
+    response = client.post(url, {"new_password1": strong, "new_password2": strong})
+    assert response["Location"] == reverse("dashboard:user-edit", args=[viewer.pk])
+    assert Client().login(username="vera", password=strong)
+    assert not Client().login(username="vera", password=PASSWORD)
+    entry = ActivityEntry.objects.get(action="dashboard.user.password_reset")
+    assert entry.after == {"username": "vera"}
+    assert strong not in str(entry.after) + str(entry.data)

@@ -5,8 +5,9 @@ import json
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-from exporthub.core.access import ACCOUNTANT, role_required
+from exporthub.core.access import ACCOUNTANT, ADMIN, has_role, role_required
 from exporthub.dashboard import scope
+from exporthub.dashboard.activity_text import describe
 from exporthub.dashboard.forms import ActivityFilterForm
 from exporthub.dashboard.redaction import redact_text
 from exporthub.dashboard.views.common import page_of, query_without_page, render_page
@@ -28,9 +29,12 @@ COLUMNS = [
 def activity_list(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET)
     rows = form.filter(scope.activity(request.user)).order_by("-created_at", "-id")
+    entries = page_of(request, rows, 50)
+    admin = has_role(request.user, ADMIN)
     context = {
         "form": form,
-        "entries": page_of(request, rows, 50),
+        "entries": entries,
+        "rows": [(entry, describe(entry, admin_links=admin)) for entry in entries],
         "query": query_without_page(request),
     }
     return render_page(request, "dashboard/activity/activity_list.html", context, "activity-table")

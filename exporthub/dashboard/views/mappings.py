@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from exporthub.core.access import ADMIN, role_required
 from exporthub.core.activity import log_activity
 from exporthub.dashboard import scope
-from exporthub.dashboard.connections import erp_choices, refresh_erp_records
+from exporthub.dashboard.connections import erp_choices
+from exporthub.dashboard.erp_records import ensure_fresh, request_refresh
 from exporthub.dashboard.forms import MappingForm, MappingImportForm
 from exporthub.dashboard.mapping_usage import mapping_usage
 from exporthub.sync.mapping_csv import MappingImportError, export_mappings, import_mappings
@@ -18,16 +22,27 @@ from exporthub.sync.mapping_health import items_at_risk, mapping_flags
 from exporthub.sync.models import Mapping
 from exporthub.sync.queue import enqueue_preflight_recheck
 
+FIX_FIELDS = ("kind", "pleo_key", "pleo_label")  # what a fix link from a failure carries
+
 
 @role_required(ADMIN)
 def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
+    records = ensure_fresh(integration.erp_connection, user=request.user)
+    if request.htmx and request.htmx.target == "erp-suggestions":
+        return _suggestions(request, integration, records)
     form = MappingForm(
         request.POST or None,
-        initial={key: request.GET.get(key, "") for key in ("kind", "pleo_key", "pleo_label")},
+        initial={name: request.GET.get(name, "") for name in FIX_FIELDS},
+        integration=integration,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        before = (
+            integration.mappings.filter(kind=data["kind"], pleo_key=data["pleo_key"])
+            .values("kind", "pleo_key", "erp_key")
+            .first()
+        )
         mapping, created = Mapping.objects.update_or_create(
             integration=integration,
             kind=data["kind"],
@@ -39,10 +54,12 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             company_id=integration.pleo_connection.company_id,
             obj=mapping,
+            before=before,
             after={"kind": mapping.kind, "pleo_key": mapping.pleo_key, "erp_key": mapping.erp_key},
+            integration=integration.pk,
         )
         enqueue_preflight_recheck(integration.pk)
-        messages.success(request, f"Mapping saved: {mapping}.")
+        messages.success(request, _("Mapping saved: %(mapping)s.") % {"mapping": mapping})
         return redirect("dashboard:mapping-list", pk=integration.pk)
     mappings = list(integration.mappings.order_by("kind", "pleo_key"))
     usage = mapping_usage(integration)
@@ -54,17 +71,37 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
         "import_form": MappingImportForm(),
         "rows": [(m, usage.get(m.pk), flags.get(m.pk), at_risk.get(m.pk, 0)) for m in mappings],
         "choices": erp_choices(integration.erp_connection),
+        "records": records,
+        "fix": {name: form[name].value() for name in FIX_FIELDS},
     }
     return render(
         request, "dashboard/mappings/mapping_list.html", context, status=422 if form.errors else 200
     )
 
 
-@require_POST
+def _suggestions(request: HttpRequest, integration, records) -> HttpResponse:
+    """Only the ERP's suggested values, for the page's poll while a worker reads them."""
+    context = {
+        "integration": integration,
+        "choices": erp_choices(integration.erp_connection),
+        "records": records,
+    }
+    return render(request, "dashboard/mappings/mapping_list.html#erp-suggestions", context)
+
+
+@require_http_methods(["GET", "POST"])
 @role_required(ADMIN)
 def mapping_delete(request: HttpRequest, pk: int, mapping_pk: int) -> HttpResponse:
+    """GET asks to confirm (a page of its own, so it works without JavaScript); POST deletes."""
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
     mapping = get_object_or_404(integration.mappings, pk=mapping_pk)
+    if request.method == "GET":
+        context = {
+            "integration": integration,
+            "mapping": mapping,
+            "usage": mapping_usage(integration).get(mapping.pk),
+        }
+        return render(request, "dashboard/mappings/mapping_confirm_delete.html", context)
     before = {"kind": mapping.kind, "pleo_key": mapping.pleo_key, "erp_key": mapping.erp_key}
     mapping.delete()
     log_activity(
@@ -72,9 +109,10 @@ def mapping_delete(request: HttpRequest, pk: int, mapping_pk: int) -> HttpRespon
         actor=request.user,
         company_id=integration.pleo_connection.company_id,
         before=before,
+        integration=integration.pk,
     )
     enqueue_preflight_recheck(integration.pk)
-    messages.success(request, "Mapping deleted.")
+    messages.success(request, _("Mapping deleted."))
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
 
@@ -117,7 +155,11 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(ADMIN)
 def mapping_refresh_records(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask a worker to read the ERP's records now; back to the page (and the mapping being
+    written, as a fix link started it), which shows them once they are read."""
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
-    result = refresh_erp_records(integration.erp_connection, user=request.user)
-    (messages.success if result.ok else messages.error)(request, result.message)
-    return redirect("dashboard:mapping-list", pk=integration.pk)
+    request_refresh(integration.erp_connection, user=request.user)
+    messages.info(request, _("Reading the ERP's records; they appear here when they are read."))
+    fix = {name: request.POST[name] for name in FIX_FIELDS if request.POST.get(name)}
+    target = reverse("dashboard:mapping-list", args=[integration.pk])
+    return redirect(f"{target}?{urlencode(fix)}#mapping-form" if fix else target)

@@ -1,0 +1,128 @@
+"""Activity rows read as sentences built from their data, with a link to what they concern."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from exporthub.core.activity import log_activity
+from exporthub.dashboard.activity_text import describe
+from exporthub.sync.models import ExportItem, ExportJob
+
+
+@pytest.fixture
+def job(integration):
+    import datetime as dt
+    import uuid
+
+    return ExportJob.objects.create(
+        integration=integration,
+        pleo_id=uuid.uuid4(),
+        company_id=integration.pleo_connection.company_id,
+        status="completed",
+        pleo_created_at=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+    )
+
+
+def test_a_detected_job_reads_as_a_sentence_linking_the_job(job):
+    entry = log_activity(
+        "sync.job.detected",
+        actor_label="engine",
+        obj=job,
+        after={"status": "pending", "items": 12},
+    )
+    said = describe(entry)
+    assert said.text == "Found the export job in Pleo, with 12 entries (pending)."
+    assert said.url == reverse("dashboard:job-detail", args=[job.pk])
+    assert said.link_label == f"job {job.pk}"
+
+
+def test_a_status_change_names_both_statuses_in_words(job):
+    entry = log_activity(
+        "sync.job.status_changed",
+        actor_label="pleo",
+        obj=job,
+        before={"status": "in_progress"},
+        after={"status": "completed_with_errors"},
+        failure_reason_type="",
+    )
+    assert describe(entry).text == "Pleo moved the job from in progress to completed with errors."
+
+
+def test_counts_take_the_singular_or_the_plural(job):
+    one = log_activity("sync.job.requested", obj=job, entries=1)
+    many = log_activity("sync.job.requested", obj=job, entries=30)
+    assert describe(one).text == "Asked Pleo to export 1 entry."
+    assert describe(many).text == "Asked Pleo to export 30 entries."
+
+
+def test_a_saved_mapping_names_kind_keys_and_links_the_mapping_page(integration):
+    mapping = integration.mappings.create(kind="tax_code", pleo_key="I25", erp_key="VAT25")
+    entry = log_activity(
+        "dashboard.mapping.saved",
+        obj=mapping,
+        before={"kind": "tax_code", "pleo_key": "I25", "erp_key": "VAT"},
+        after={"kind": "tax_code", "pleo_key": "I25", "erp_key": "VAT25"},
+        integration=integration.pk,
+    )
+    said = describe(entry)
+    assert said.text == "Mapped tax code I25 to VAT25 (was VAT)."
+    assert said.url == reverse("dashboard:mapping-list", args=[integration.pk])
+    assert describe(entry, admin_links=False).url == ""
+
+
+def test_a_refused_correction_says_so_with_the_error(job):
+    item = ExportItem.objects.create(
+        job=job, accounting_entry_id="8f7e3a2c-1111-4c1d-9e5b-000000000001"
+    )
+    entry = log_activity(
+        "dashboard.item.reference_corrected.refused",
+        obj=item,
+        before={"external_id": "A-1"},
+        after={"external_id": "A-2"},
+        error="the job is completed",
+    )
+    said = describe(entry)
+    assert said.text == (
+        "Refused: Corrected the entry's ERP reference from A-1 to A-2 (the job is completed)"
+    )
+    assert said.url == reverse("dashboard:item-detail", args=[item.pk])
+
+
+def test_an_action_without_a_sentence_still_reads_as_words_and_no_dict():
+    entry = log_activity("sync.job.items_read", actor_label="worker", items=40, detail={"a": 1})
+    said = describe(entry)
+    assert said.text == "Sync job items read: items 40."
+    assert "{" not in said.text
+    assert said.url == ""
+
+
+def test_the_activity_page_shows_sentences_and_links_not_dicts(client, accountant, job):
+    log_activity(
+        "sync.job.finished",
+        actor_label="worker w1",
+        company_id=job.company_id,
+        obj=job,
+        before={"status": "in_progress"},
+        after={"status": "completed"},
+    )
+    client.force_login(accountant)
+    page = client.get(reverse("dashboard:activity-list")).content.decode()
+    assert "Finished the job: completed." in page
+    assert f'<a href="{reverse("dashboard:job-detail", args=[job.pk])}">job {job.pk}</a>' in page
+    assert "{&#x27;status&#x27;" not in page and "{'status'" not in page
+
+
+def test_the_csv_keeps_the_raw_data(client, accountant, job):
+    log_activity(
+        "sync.job.finished",
+        actor_label="worker w1",
+        company_id=job.company_id,
+        obj=job,
+        after={"status": "completed"},
+    )
+    client.force_login(accountant)
+    response = client.get(reverse("dashboard:activity-export"))
+    text = b"".join(response.streaming_content).decode()
+    assert "sync.job.finished" in text
+    assert '{""status"": ""completed""}' in text
