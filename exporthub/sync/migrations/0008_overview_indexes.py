@@ -26,7 +26,7 @@ def fill_job_amounts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0005_item_summary_and_failure_data'),
+        ('sync', '0007_queued_entry_names'),
     ]
 
     operations = [

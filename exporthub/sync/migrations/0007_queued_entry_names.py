@@ -24,7 +24,7 @@ def fill_entry_dates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sync', '0005_item_summary_and_failure_data'),
+        ('sync', '0006_corrections_correction'),
     ]
 
     operations = [
