@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "axes",
     "exporthub.core",
     "exporthub.pleo",
     "exporthub.sandbox",
@@ -92,7 +94,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "exporthub.core.middleware.NoStoreForSignedInMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "exporthub.urls"
@@ -175,6 +181,59 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS. On by default; off by default only where the Pleo sandbox is served (the local demo and
+# the tests, plain http on 127.0.0.1). EXPORTHUB_HTTPS decides both ways.
+HTTPS = env_bool("EXPORTHUB_HTTPS", default=not env_bool("EXPORTHUB_SANDBOX_ENABLED"))
+SECURE_SSL_REDIRECT = env_bool("EXPORTHUB_SSL_REDIRECT", default=HTTPS)
+# Load balancers probe over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("EXPORTHUB_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EXPORTHUB_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("EXPORTHUB_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's decision (a submission to the browsers' list), so it is
+    # opt-in and `check --deploy` does not nag about it.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a TLS-terminating proxy: the header it sets, e.g. "X-Forwarded-Proto" (value "https").
+# Only set this when the proxy always sets or strips that header; requests then count as https
+# (secure cookies, https in the OAuth redirect_uri).
+_proxy_ssl_header = env("EXPORTHUB_PROXY_SSL_HEADER").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+
+# Content-Security-Policy (django-csp): scripts only from our own origin, no inline scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # htmx adds its indicator styles inline; styles cannot run code.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env("EXPORTHUB_CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = env("EXPORTHUB_CSP_REPORT_URI")
+if env_bool("EXPORTHUB_CSP_REPORT_ONLY"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = {}
+
+# Sign-in throttling (django-axes): a user name is locked out from one IP address after
+# EXPORTHUB_LOGIN_FAILURE_LIMIT wrong passwords, for EXPORTHUB_LOGIN_COOLOFF_SECONDS.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("EXPORTHUB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("EXPORTHUB_LOGIN_COOLOFF_SECONDS", 15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # The Pleo sandbox (our stand-in for Pleo in the demo and the tests).
 SANDBOX_ENABLED = env_bool("EXPORTHUB_SANDBOX_ENABLED", default=False)

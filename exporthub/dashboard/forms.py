@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import URLValidator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from exporthub.core.access import ROLES
 from exporthub.core.money import currency_exponent
@@ -46,6 +47,15 @@ QUEUE_SORTS = {
     "account": "account_code",
     "-account": "-account_code",
 }
+
+
+class JobDismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the hub should stop working on this job (kept in the activity log)."),
+    )
 
 
 class QueueFilterForm(forms.Form):

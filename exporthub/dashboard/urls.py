@@ -8,6 +8,7 @@ from exporthub.dashboard.views import (
     erp_connections,
     failures,
     items,
+    job_dismissal,
     jobs,
     mappings,
     pleo_connections,
@@ -19,6 +20,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/dismiss/", job_dismissal.job_dismiss, name="job-dismiss"),
     path("items/<int:pk>/", items.item_detail, name="item-detail"),
     path("items/<int:pk>/reference/", items.item_reference, name="item-reference"),
     path("items/<int:pk>/mark-exported/", items.item_mark_exported, name="item-mark-exported"),

@@ -8,7 +8,7 @@ from exporthub.connectors.errors import ConnectorError
 from exporthub.pleo.errors import PleoError
 from exporthub.sync import engine
 from exporthub.sync.claims import worker_id
-from exporthub.sync.detection import due_for_poll, poll_integration
+from exporthub.sync.detection import confirm_announced_job, due_for_poll, poll_integration
 from exporthub.sync.models import Integration
 from exporthub.sync.queue import enqueue_processing
 from exporthub.sync.queue_mirror import refresh_export_queue
@@ -48,4 +48,13 @@ def refresh_export_queues() -> int:
 
 def process_integration(integration_id: int) -> int:
     """Process the integration's unfinished jobs, oldest first; returns jobs worked on."""
+    return engine.process_integration(integration_id, worker_id())
+
+
+def process_announced_job(integration_id: int, pleo_job_id: str) -> int:
+    """Read the job a webhook announced from Pleo; process the integration if Pleo knows it."""
+    integration = Integration.objects.select_related("pleo_connection").get(pk=integration_id)
+    job = confirm_announced_job(integration, pleo_job_id)
+    if job is None or job.is_finished:
+        return 0
     return engine.process_integration(integration_id, worker_id())
