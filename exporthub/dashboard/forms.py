@@ -4,7 +4,8 @@ import contextlib
 import uuid
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -278,8 +279,33 @@ class UserAccessForm(forms.Form):
         self.fields["companies"].choices = list(company_choices)
 
 
-class NewUserForm(forms.ModelForm):
-    password = forms.CharField(label="Password", widget=forms.PasswordInput, min_length=8)
+class PasswordValidationMixin:
+    """Checks the form's `password_field` with Django's AUTH_PASSWORD_VALIDATORS.
+
+    Use it on every form that sets a password. The user the password is for (for the similarity
+    check) is `self.user` when the form has one, else the ModelForm's instance as filled in.
+    """
+
+    password_field = "password"
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get(self.password_field)
+        if not password:
+            return
+        user = getattr(self, "user", None) or getattr(self, "instance", None)
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            self.add_error(self.password_field, error)
+
+
+class NewUserForm(PasswordValidationMixin, forms.ModelForm):
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        help_text=password_validation.password_validators_help_text_html,
+    )
 
     class Meta:
         model = get_user_model()

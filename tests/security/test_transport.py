@@ -50,7 +50,7 @@ def settings_under(monkeypatch, tmp_path, **changes: str) -> dict:
             monkeypatch.delenv(key)
     for key, value in production_env(tmp_path, **changes).items():
         monkeypatch.setenv(key, value)
-    return runpy.run_module("exporthub.settings")
+    return runpy.run_path(str(ROOT / "exporthub" / "settings.py"))
 
 
 def test_check_deploy_is_clean_in_a_production_like_environment(tmp_path):
