@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from exporthub.core.data_dir import prepare_data_dir, prepare_sqlite_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -121,8 +123,10 @@ TEMPLATES = [
 
 _default_database_url = f"sqlite:///{DATA_DIR / 'exporthub.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", _default_database_url))}
+prepare_data_dir(DATA_DIR)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        prepare_sqlite_file(Path(DATABASES["default"]["NAME"]))
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN,
     # so two processes never deadlock upgrading a read lock inside transaction.atomic().
     DATABASES["default"]["OPTIONS"] = {
