@@ -6,11 +6,12 @@ import uuid
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from exporthub.connectors.models import ConnectorConfig
 from exporthub.core.access import ROLES
+from exporthub.core.http_urls import validate_http_url
 from exporthub.core.money import currency_exponent
 from exporthub.pleo.models import PleoConnection
 from exporthub.sync.models import Integration, Mapping
@@ -24,7 +25,7 @@ class ExternalReferenceForm(forms.Form):
         label="External URL",
         max_length=2000,
         required=False,
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[validate_http_url],
         help_text="A link to the entry in the ERP (http or https).",
     )
 
@@ -216,6 +217,18 @@ class PleoConnectionForm(forms.ModelForm):
             "oauth_scopes": "OAuth scopes",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("base_url", "oauth_base_url"):
+            self.fields[name].validators.append(validate_http_url)
+
+    @property
+    def moved_urls(self) -> list[str]:
+        """The URLs this edit changes on a stored connection (its secrets must come again)."""
+        if not self.instance.pk:
+            return []
+        return [name for name in ("base_url", "oauth_base_url") if name in self.changed_data]
+
     def clean(self):
         data = super().clean()
         method = data.get("auth_method")
@@ -224,6 +237,18 @@ class PleoConnectionForm(forms.ModelForm):
             self.add_error("api_key", "An API key is needed for API key authentication.")
         if method == PleoConnection.AuthMethod.OAUTH and not data.get("oauth_client_id"):
             self.add_error("oauth_client_id", "OAuth needs the client id of your Pleo app.")
+        if self.moved_urls:
+            # The stored secrets never follow a URL change: an edit could otherwise send them to
+            # any host.
+            again = _("The URL changed: enter this secret again.")
+            if method == PleoConnection.AuthMethod.API_KEY and not data.get("api_key"):
+                self.add_error("api_key", again)
+            if (
+                method == PleoConnection.AuthMethod.OAUTH
+                and self.instance.oauth_client_secret
+                and not data.get("oauth_client_secret")
+            ):
+                self.add_error("oauth_client_secret", again)
         return data
 
     def save(self, commit=True):
@@ -231,6 +256,10 @@ class PleoConnectionForm(forms.ModelForm):
         for secret in ("api_key", "oauth_client_secret"):
             if self.cleaned_data.get(secret):
                 setattr(connection, secret, self.cleaned_data[secret])
+        if self.moved_urls:
+            # Tokens from the old address are not sent to the new one: authorise again.
+            connection.access_token = connection.refresh_token = ""
+            connection.access_token_expires_at = None
         if (
             connection.auth_method == PleoConnection.AuthMethod.OAUTH
             and not connection.access_token
@@ -243,6 +272,19 @@ class PleoConnectionForm(forms.ModelForm):
 
 class ErpConnectionForm(forms.Form):
     name = forms.CharField(label="Name", max_length=100)
+
+    def __init__(self, *args, config: ConnectorConfig | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.config = config
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        others = ConnectorConfig.objects.filter(name=name)
+        if self.config is not None:
+            others = others.exclude(pk=self.config.pk)
+        if others.exists():
+            raise ValidationError(_("Another ERP connection already has this name."))
+        return name
 
 
 class IntegrationForm(forms.ModelForm):

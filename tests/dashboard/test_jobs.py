@@ -42,11 +42,11 @@ def test_it_keeps_polling_a_running_job_and_stops_when_it_ends(client, viewer, i
     assert "every 2s" not in poll.content.decode()
 
 
-def test_it_shows_the_timeline_with_secrets_redacted(client, viewer, finished_job):
+def test_it_shows_the_timeline_with_secrets_redacted(client, admin_user, finished_job):
     item = finished_job.items.filter(status="failed").first()
     item.error_detail = 'ERP said 401 for Authorization: Bearer abcdefgh12345678 api_key="s3cr3t"'
     item.save(update_fields=["error_detail"])
-    client.force_login(viewer)
+    client.force_login(admin_user)  # error details are shown to admins only
     page = client.get(reverse("dashboard:job-detail", args=[finished_job.pk])).content.decode()
     assert "sync.job.finished" in page
     assert "abcdefgh12345678" not in page

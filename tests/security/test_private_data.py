@@ -65,4 +65,3 @@ def test_signed_in_pages_and_csv_downloads_are_not_cached(client, accountant, in
         assert answer.status_code == 200, url
         assert "no-store" in answer["Cache-Control"], url
         assert "private" in answer["Cache-Control"], url
-

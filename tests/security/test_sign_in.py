@@ -59,9 +59,7 @@ def test_the_dashboard_refuses_weak_passwords_for_new_users(client, admin_user, 
 
 
 def test_the_password_check_knows_the_user_it_is_for():
-    form = NewUserForm(
-        {"username": "kirsten.holm", "email": "", "password": "kirsten.holm1"}
-    )
+    form = NewUserForm({"username": "kirsten.holm", "email": "", "password": "kirsten.holm1"})
 
     assert not form.is_valid()
     assert "password" in form.errors
@@ -76,8 +74,10 @@ def test_a_strong_password_is_accepted(client, admin_user):
     )
 
     assert answer.status_code == 302
-    assert get_user_model().objects.get(username="newbie").check_password(
-        "correct horse battery staple"
+    assert (
+        get_user_model()
+        .objects.get(username="newbie")
+        .check_password("correct horse battery staple")
     )
 
 

@@ -204,6 +204,8 @@ class BeancountConnector(Connector):
     kind = "beancount"
     label = "Beancount ledger"
     config_form = BeancountForm
+    link_settings = ("fava_url",)
+    data_path_settings = ("ledger_path",)
 
     def __init__(self, config) -> None:
         super().__init__(config)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 
 from exporthub.core.access import has_role
+from exporthub.core.http_urls import is_http_url
 from exporthub.core.money import from_minor_units
 from exporthub.dashboard.redaction import redact_text
 
@@ -67,3 +68,12 @@ def nonzero(value) -> str:
 def redacted(value) -> str:
     """A logged value as text, with tokens and URL passwords in free text hidden."""
     return "" if value is None else redact_text(str(value))
+
+
+@register.filter
+def safe_url(value) -> str:
+    """`value` when it is an http(s) URL, else "": use it for every href built from stored data.
+
+    `{% with link=item.external_url|safe_url %}{% if link %}<a href="{{ link }}">…{% endif %}`
+    """
+    return value if is_http_url(value) else ""

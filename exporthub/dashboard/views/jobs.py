@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django_htmx.http import HTMX_STOP_POLLING
 
-from exporthub.core.access import VIEWER, role_required
+from exporthub.core.access import ADMIN, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
 from exporthub.dashboard.redaction import redact_text
 from exporthub.dashboard.views.common import page_of, query_without_page, render_page
@@ -21,8 +21,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     if status in JobStatus.values:
         jobs = jobs.filter(status=status)
     company = request.GET.get("company", "")
-    if company.isdigit():
-        jobs = jobs.filter(integration_id=int(company))
+    if (integration_id := scope.id_param(company)) is not None:
+        jobs = jobs.filter(integration_id=integration_id)
     context = {
         "jobs": page_of(request, jobs),
         "statuses": JobStatus.values,
@@ -64,9 +64,12 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "job": job,
         "items": page_of(request, items, 50),
         "timeline": timeline,
+        # Tracebacks name code and data paths: admins only.
         "errors": [
             (item, redact_text(item.error_detail))
             for item in job.items.exclude(error_detail="").order_by("id")[:20]
-        ],
+        ]
+        if has_role(request.user, ADMIN)
+        else [],
     }
     return render_page(request, "dashboard/jobs/job_detail.html", context, "job-items")

@@ -7,6 +7,7 @@ import uuid
 from django.core.management.base import BaseCommand, CommandError
 
 from exporthub.core.activity import log_activity
+from exporthub.core.http_urls import http_url_problem
 from exporthub.pleo.models import PleoConnection
 
 
@@ -31,8 +32,8 @@ class Command(BaseCommand):
             company = uuid.UUID(company_id)
         except ValueError:
             raise CommandError(f"--company-id {company_id!r} is not a UUID.") from None
-        if base_url and not base_url.startswith(("http://", "https://")):
-            raise CommandError("--base-url must start with http:// or https://.")
+        if base_url and (problem := http_url_problem(base_url)):
+            raise CommandError(f"--base-url: {problem}")
         api_key = ""
         if api_key_env:
             api_key = os.environ.get(api_key_env, "").strip()
@@ -51,6 +52,12 @@ class Command(BaseCommand):
                 )
             connection = PleoConnection(name=name, auth_method=PleoConnection.AuthMethod.API_KEY)
         connection.company_id = company
+        moved = not created and base_url and base_url.rstrip("/") != connection.base_url
+        if moved and not api_key:
+            raise CommandError(
+                "--base-url changes where the API key is sent: give the key again "
+                "(--api-key-env or --api-key-stdin)."
+            )
         if base_url:
             connection.base_url = base_url.rstrip("/")
         if api_key:
