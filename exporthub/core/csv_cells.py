@@ -23,3 +23,10 @@ def neutralise(value) -> object:
 
 def neutralise_row(row: Iterable) -> list:
     return [neutralise(value) for value in row]
+
+
+def restore(value: str) -> str:
+    """Undo `neutralise` on a cell read back (a mapping CSV the hub exported, re-imported)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value

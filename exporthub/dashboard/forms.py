@@ -69,8 +69,12 @@ class QueueFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     family = forms.CharField(label="Type", required=False, max_length=40)
-    amount_min = forms.DecimalField(label="Amount from", required=False, decimal_places=2)
-    amount_max = forms.DecimalField(label="Amount to", required=False, decimal_places=2)
+    amount_min = forms.DecimalField(
+        label="Amount from", required=False, max_digits=15, decimal_places=3
+    )
+    amount_max = forms.DecimalField(
+        label="Amount to", required=False, max_digits=15, decimal_places=3
+    )
     supplier = forms.CharField(label="Supplier", required=False, max_length=100)
     account = forms.CharField(label="Account", required=False, max_length=64)
     status = forms.ChoiceField(
@@ -107,11 +111,14 @@ class QueueFilterForm(forms.Form):
     )
 
     def filter(self, rows, currency: str = ""):
-        """Apply the valid filters to a QueuedEntry queryset (invalid ones are ignored).
+        """Apply the valid filters to a QueuedEntry queryset.
 
+        An invalid filter is left out, but only that one: the others still apply, and
+        `filter_errors()` says what is wrong ("Export all matching" refuses while one is).
         Amount bounds are in the wallet `currency`'s major units (JPY 0 decimals, KWD 3).
         """
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = self.cleaned_data
         if data.get("q"):
             rows = rows.filter(_search(data["q"]))
         if data.get("date_from"):
@@ -149,7 +156,27 @@ class QueueFilterForm(forms.Form):
 
     @property
     def page_size(self) -> int:
-        return (self.cleaned_data.get("per_page") if self.is_valid() else None) or PAGE_SIZES[0]
+        self.is_valid()
+        return self.cleaned_data.get("per_page") or PAGE_SIZES[0]
+
+    def filter_errors(self) -> list[str]:
+        """Each invalid filter as "Label: what is wrong" (empty when all are valid)."""
+        if self.is_valid():
+            return []
+        return [
+            f"{self.fields[name].label}: {' '.join(errors)}"
+            if name in self.fields
+            else " ".join(errors)
+            for name, errors in self.errors.items()
+        ]
+
+
+def entry_ids(values: list[str]) -> list[uuid.UUID] | None:
+    """Accounting entry ids from a form's checkboxes; None when any is not a UUID."""
+    try:
+        return [uuid.UUID(value) for value in values]
+    except ValueError:
+        return None
 
 
 def _search(text: str) -> Q:

@@ -7,7 +7,7 @@ from django import template
 from exporthub.core.access import has_role
 from exporthub.core.http_urls import is_http_url
 from exporthub.core.money import from_minor_units
-from exporthub.dashboard.redaction import redact_text
+from exporthub.dashboard.redaction import redacted_value
 
 register = template.Library()
 
@@ -67,7 +67,7 @@ def nonzero(value) -> str:
 @register.filter
 def redacted(value) -> str:
     """A logged value as text, with tokens and URL passwords in free text hidden."""
-    return "" if value is None else redact_text(str(value))
+    return redacted_value(value)
 
 
 @register.filter

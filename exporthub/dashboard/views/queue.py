@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
-from exporthub.dashboard.forms import QueueFilterForm
+from exporthub.dashboard.forms import QueueFilterForm, entry_ids
 from exporthub.dashboard.preview import preview_posting
 from exporthub.dashboard.views.common import (
     page_of,
@@ -34,6 +34,8 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     currency = wallet_currency(integration)
     rows = form.filter(integration.queued_entries.all(), currency)
+    if form.filter_errors() and not request.htmx:
+        messages.error(request, "Left out of the filter: " + "; ".join(form.filter_errors()))
     totals = rows.order_by().aggregate(n=Count("id"), minor=Sum("amount_minor"))
     page = page_of(request, rows, form.page_size, count=totals["n"])
     context = {
@@ -75,12 +77,20 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("dashboard:queue", args=[integration.pk]) + "?" + request.POST.get("query", "")
     if request.POST.get("all_matching"):
         form = QueueFilterForm(request.POST)
+        if form.filter_errors():
+            messages.error(
+                request, "Nothing exported; fix the filter: " + "; ".join(form.filter_errors())
+            )
+            return redirect(back)
         rows = form.filter(
             integration.queued_entries.filter(export_status="QUEUED"), wallet_currency(integration)
         )
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)[: MAX_EXPORT + 1]]
     else:
-        chosen = request.POST.getlist("entry")
+        chosen = entry_ids(request.POST.getlist("entry"))
+        if chosen is None:
+            messages.error(request, "Nothing exported: the selection holds an unknown entry id.")
+            return redirect(back)
         rows = integration.queued_entries.filter(entry_id__in=chosen, export_status="QUEUED")
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)]
     if not ids:
