@@ -136,3 +136,19 @@ def test_the_oauth_redirect_uri_is_https_behind_a_tls_proxy(
 
     query = dict(parse_qsl(urlsplit(answer["Location"]).query))
     assert query["redirect_uri"] == "https://exporthub.example.com/settings/pleo/callback/"
+
+
+@pytest.mark.parametrize("secret", ["whsec_", "whsec_AAAA", "whsec_not base64!"])
+def test_a_webhook_secret_that_decodes_to_nothing_is_refused_at_start_up(tmp_path, secret):
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=production_env(tmp_path, EXPORTHUB_PLEO_WEBHOOK_SECRET=secret),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode != 0
+    assert "exporthub.E001" in done.stderr
+    assert "EXPORTHUB_PLEO_WEBHOOK_SECRET" in done.stderr
