@@ -121,8 +121,8 @@ def test_a_ledger_outside_the_data_folder_is_refused(db, path):
 def test_a_ledger_inside_the_data_folder_is_accepted(db, settings):
     erp_command("Books", "--kind", "beancount", "--set", "ledger_path=books/main.beancount",
                 "--set", "currency=DKK")  # fmt: skip
-    erp_command("Books2", "--kind", "beancount", "--set",
-                f"ledger_path={settings.DATA_DIR}/b2.beancount", "--set", "currency=DKK")  # fmt: skip
+    ledger = f"ledger_path={settings.DATA_DIR}/b2.beancount"
+    erp_command("Books2", "--kind", "beancount", "--set", ledger, "--set", "currency=DKK")
     assert ConnectorConfig.objects.count() == 2
 
 
