@@ -65,3 +65,15 @@ def test_signed_in_pages_and_csv_downloads_are_not_cached(client, accountant, in
         assert answer.status_code == 200, url
         assert "no-store" in answer["Cache-Control"], url
         assert "private" in answer["Cache-Control"], url
+
+
+def test_tracebacks_are_shown_to_admins_only(client, viewer, accountant, admin_user, finished_job):
+    item = finished_job.items.filter(status="failed").first()
+    item.error_detail = "Traceback (most recent call last):\n  File /srv/exporthub/engine.py"
+    item.save(update_fields=["error_detail"])
+    url = reverse("dashboard:job-detail", args=[finished_job.pk])
+
+    for user, shown in [(viewer, False), (accountant, False), (admin_user, True)]:
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert ("/srv/exporthub/engine.py" in page) is shown, user.username
