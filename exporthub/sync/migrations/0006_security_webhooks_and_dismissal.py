@@ -4,6 +4,21 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def forget_links_that_are_not_http(apps, schema_editor):
+    """Stored external URLs become links on pages and go to Pleo: keep only http(s) ones."""
+    from exporthub.core.http_urls import is_http_url
+
+    ExportItem = apps.get_model("sync", "ExportItem")
+    candidates = (
+        ExportItem.objects.exclude(external_url="")
+        .exclude(external_url__startswith="https://")
+        .exclude(external_url__startswith="http://")
+        .values_list("pk", "external_url")
+    )
+    bad = [pk for pk, url in candidates.iterator() if not is_http_url(url)]
+    ExportItem.objects.filter(pk__in=bad).update(external_url="")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -34,4 +49,5 @@ class Migration(migrations.Migration):
             name='dismissed_reason',
             field=models.TextField(blank=True),
         ),
+        migrations.RunPython(forget_links_that_are_not_http, migrations.RunPython.noop),
     ]
