@@ -236,6 +236,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("EXPORTHUB_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(seconds=env_int("EXPORTHUB_LOGIN_COOLOFF_SECONDS", 15 * 60))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many reverse proxies stand in front of the hub (each appends to X-Forwarded-For); the
+# client address is read from that header only when this is set. Default: 0 (REMOTE_ADDR).
+TRUSTED_PROXIES = env_int("EXPORTHUB_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "exporthub.core.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

@@ -83,3 +83,19 @@ def test_a_strong_password_is_accepted(client, admin_user):
 
 def test_axes_is_wired_as_it_asks(db):
     assert not [m for m in run_checks() if m.id.startswith("axes.")]
+
+
+def test_behind_a_proxy_each_client_address_is_throttled_on_its_own(client, admin_user, settings):
+    settings.TRUSTED_PROXIES = 1
+    attacker = {"HTTP_X_FORWARDED_FOR": "203.0.113.9", "REMOTE_ADDR": "10.0.0.2"}
+    owner = {"HTTP_X_FORWARDED_FOR": "spoofed, 198.51.100.4", "REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/accounts/login/", {"username": admin_user.username, "password": "x"}, **attacker
+        )
+
+    answer = client.post(
+        "/accounts/login/", {"username": admin_user.username, "password": PASSWORD}, **owner
+    )
+
+    assert answer.status_code == 302
