@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from exporthub.core.data_dir import prepare_data_dir, prepare_sqlite_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -74,6 +77,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_q",
+    "axes",
     "exporthub.core",
     "exporthub.pleo",
     "exporthub.sandbox",
@@ -93,9 +97,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Money and dates in the locale of the company a page shows (after auth: it needs the user).
     "exporthub.dashboard.locale_scope.CompanyLocaleMiddleware",
+    "exporthub.core.middleware.NoStoreForSignedInMiddleware",
+    # Last, as django-axes asks: it turns a lockout into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "exporthub.urls"
@@ -119,8 +127,10 @@ TEMPLATES = [
 
 _default_database_url = f"sqlite:///{DATA_DIR / 'exporthub.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL", _default_database_url))}
+prepare_data_dir(DATA_DIR)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        prepare_sqlite_file(Path(DATABASES["default"]["NAME"]))
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN,
     # so two processes never deadlock upgrading a read lock inside transaction.atomic().
     DATABASES["default"]["OPTIONS"] = {
@@ -185,6 +195,63 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# HTTPS. On by default; off by default only where the Pleo sandbox is served (the local demo and
+# the tests, plain http on 127.0.0.1). EXPORTHUB_HTTPS decides both ways.
+HTTPS = env_bool("EXPORTHUB_HTTPS", default=not env_bool("EXPORTHUB_SANDBOX_ENABLED"))
+SECURE_SSL_REDIRECT = env_bool("EXPORTHUB_SSL_REDIRECT", default=HTTPS)
+# Load balancers probe over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("EXPORTHUB_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EXPORTHUB_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("EXPORTHUB_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is the domain owner's decision (a submission to the browsers' list), so it is
+    # opt-in and `check --deploy` does not nag about it.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a TLS-terminating proxy: the header it sets, e.g. "X-Forwarded-Proto" (value "https").
+# Only set this when the proxy always sets or strips that header; requests then count as https
+# (secure cookies, https in the OAuth redirect_uri).
+_proxy_ssl_header = env("EXPORTHUB_PROXY_SSL_HEADER").strip()
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+
+# Content-Security-Policy (django-csp): scripts only from our own origin, no inline scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # htmx adds its indicator styles inline; styles cannot run code.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if env("EXPORTHUB_CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = env("EXPORTHUB_CSP_REPORT_URI")
+if env_bool("EXPORTHUB_CSP_REPORT_ONLY"):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = {}
+
+# Sign-in throttling (django-axes): a user name is locked out from one IP address after
+# EXPORTHUB_LOGIN_FAILURE_LIMIT wrong passwords, for EXPORTHUB_LOGIN_COOLOFF_SECONDS.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("EXPORTHUB_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("EXPORTHUB_LOGIN_COOLOFF_SECONDS", 15 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many reverse proxies stand in front of the hub (each appends to X-Forwarded-For); the
+# client address is read from that header only when this is set. Default: 0 (REMOTE_ADDR).
+TRUSTED_PROXIES = env_int("EXPORTHUB_TRUSTED_PROXIES", 0)
+AXES_CLIENT_IP_CALLABLE = "exporthub.core.client_ip.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
 # The Pleo sandbox (our stand-in for Pleo in the demo and the tests).
 SANDBOX_ENABLED = env_bool("EXPORTHUB_SANDBOX_ENABLED", default=False)
 # How long an export job may sit idle before the sandbox expires it, in seconds (Pleo: one hour).
@@ -216,5 +283,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("EXPORTHUB_LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -244,6 +244,11 @@ class Connector:
     label: ClassVar[str]
     config_form: ClassVar[type[forms.Form] | None] = None
     secret_fields: ClassVar[tuple[str, ...]] = ()
+    # Settings the connector sends its secrets to (changing one needs the secrets again), links
+    # shown to people, and files it writes (kept inside the data folder); see settings_policy.
+    endpoint_settings: ClassVar[tuple[str, ...]] = ()
+    link_settings: ClassVar[tuple[str, ...]] = ()
+    data_path_settings: ClassVar[tuple[str, ...]] = ()
     max_attempts: ClassVar[int] = 5
     # True for systems that lock postings by accounting period (then `open_periods()` matters).
     uses_periods: ClassVar[bool] = False

@@ -8,6 +8,7 @@ The secret is `whsec_<base64>`; a secret without that prefix is used as raw UTF-
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import time
@@ -22,8 +23,21 @@ class InvalidSignature(Exception):
 
 def _key(secret: str) -> bytes:
     if secret.startswith("whsec_"):
-        return base64.b64decode(secret.removeprefix("whsec_"))
+        return base64.b64decode(secret.removeprefix("whsec_"), validate=True)
     return secret.encode()
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why `secret` cannot sign anything (None when it can, or when none is set at all)."""
+    if not secret:
+        return None
+    try:
+        key = _key(secret)
+    except (binascii.Error, ValueError):
+        return "it starts with whsec_ but the rest is not base64"
+    if not key.strip(b"\x00"):
+        return "it decodes to no key at all"
+    return None
 
 
 def _signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from exporthub.core.formatting import locale_for_country
 from exporthub.pleo.client import PleoClient
 from exporthub.pleo.errors import PleoError
 from exporthub.pleo.models import PleoConnection
+from exporthub.pleo.retry import RetryPolicy
 from exporthub.sync import wiring
 from exporthub.sync.models import Mapping
 
@@ -34,10 +36,18 @@ class CheckResult:
     message: str
 
 
+# "Test connection" is a web request: it answers within this many seconds, whatever the ERP or
+# Pleo does (one attempt, no retries, short timeouts).
+CONNECTION_TEST_SECONDS = 10
+
+
 def test_erp_connection(config: ConnectorConfig, *, user) -> CheckResult:
     """Ask the connector whether the ERP is reachable and accepts us; logged either way."""
+    quick = copy.copy(config)
+    timeout = float((config.settings or {}).get("timeout") or CONNECTION_TEST_SECONDS)
+    quick.settings = {**(config.settings or {}), "timeout": min(timeout, CONNECTION_TEST_SECONDS)}
     try:
-        with build_connector(config) as erp:
+        with build_connector(quick) as erp:
             erp.check_connection()
     except ConnectorError as error:
         result = CheckResult(False, error.message)
@@ -55,7 +65,12 @@ def test_pleo_connection(connection: PleoConnection, *, user) -> CheckResult:
     its money and dates are written the way its accountants write them.
     """
     try:
-        with PleoClient.for_connection(connection, transport=wiring.pleo_transport) as pleo:
+        with PleoClient.for_connection(
+            connection,
+            transport=wiring.pleo_transport,
+            timeout=CONNECTION_TEST_SECONDS / 2,
+            retry_policy=RetryPolicy(max_attempts=1, max_total_seconds=CONNECTION_TEST_SECONDS),
+        ) as pleo:
             company = pleo.get_company(str(connection.company_id))
     except PleoError as error:
         result = CheckResult(False, str(error))

@@ -4,13 +4,15 @@ import contextlib
 import uuid
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.core.validators import URLValidator
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from exporthub.connectors.models import ConnectorConfig
 from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER
 from exporthub.core.formatting import locale_choices
+from exporthub.core.http_urls import validate_http_url
 from exporthub.core.money import currency_exponent
 from exporthub.dashboard.mapping_labels import erp_label_for, pleo_label_for
 from exporthub.pleo.models import PleoConnection
@@ -26,7 +28,7 @@ class ExternalReferenceForm(forms.Form):
         label=_("External URL"),
         max_length=2000,
         required=False,
-        validators=[URLValidator(schemes=["http", "https"])],
+        validators=[validate_http_url],
         help_text=_("A link to the entry in the ERP (http or https)."),
     )
 
@@ -52,6 +54,15 @@ QUEUE_SORTS = {
 }
 
 
+class JobDismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why the hub should stop working on this job (kept in the activity log)."),
+    )
+
+
 class QueueFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     date_from = forms.DateField(
@@ -61,8 +72,12 @@ class QueueFilterForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     family = forms.CharField(label=_("Type"), required=False, max_length=40)
-    amount_min = forms.DecimalField(label=_("Amount from"), required=False, decimal_places=2)
-    amount_max = forms.DecimalField(label=_("Amount to"), required=False, decimal_places=2)
+    amount_min = forms.DecimalField(
+        label=_("Amount from"), required=False, max_digits=15, decimal_places=3
+    )
+    amount_max = forms.DecimalField(
+        label=_("Amount to"), required=False, max_digits=15, decimal_places=3
+    )
     supplier = forms.CharField(label=_("Supplier"), required=False, max_length=100)
     account = forms.CharField(label=_("Account"), required=False, max_length=64)
     status = forms.ChoiceField(
@@ -99,11 +114,14 @@ class QueueFilterForm(forms.Form):
     )
 
     def filter(self, rows, currency: str = ""):
-        """Apply the valid filters to a QueuedEntry queryset (invalid ones are ignored).
+        """Apply the valid filters to a QueuedEntry queryset.
 
+        An invalid filter is left out, but only that one: the others still apply, and
+        `filter_errors()` says what is wrong ("Export all matching" refuses while one is).
         Amount bounds are in the wallet `currency`'s major units (JPY 0 decimals, KWD 3).
         """
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = self.cleaned_data
         if data.get("q"):
             rows = rows.filter(_search(data["q"]))
         if data.get("date_from"):
@@ -141,7 +159,27 @@ class QueueFilterForm(forms.Form):
 
     @property
     def page_size(self) -> int:
-        return (self.cleaned_data.get("per_page") if self.is_valid() else None) or PAGE_SIZES[0]
+        self.is_valid()
+        return self.cleaned_data.get("per_page") or PAGE_SIZES[0]
+
+    def filter_errors(self) -> list[str]:
+        """Each invalid filter as "Label: what is wrong" (empty when all are valid)."""
+        if self.is_valid():
+            return []
+        return [
+            f"{self.fields[name].label}: {' '.join(errors)}"
+            if name in self.fields
+            else " ".join(errors)
+            for name, errors in self.errors.items()
+        ]
+
+
+def entry_ids(values: list[str]) -> list[uuid.UUID] | None:
+    """Accounting entry ids from a form's checkboxes; None when any is not a UUID."""
+    try:
+        return [uuid.UUID(value) for value in values]
+    except ValueError:
+        return None
 
 
 def _search(text: str) -> Q:
@@ -256,6 +294,15 @@ class PleoConnectionForm(forms.ModelForm):
                 "Testing the connection picks the company's country when this is empty."
             ),
         )
+        for name in ("base_url", "oauth_base_url"):
+            self.fields[name].validators.append(validate_http_url)
+
+    @property
+    def moved_urls(self) -> list[str]:
+        """The URLs this edit changes on a stored connection (its secrets must come again)."""
+        if not self.instance.pk:
+            return []
+        return [name for name in ("base_url", "oauth_base_url") if name in self.changed_data]
 
     def clean(self):
         data = super().clean()
@@ -265,6 +312,18 @@ class PleoConnectionForm(forms.ModelForm):
             self.add_error("api_key", _("An API key is needed for API key authentication."))
         if method == PleoConnection.AuthMethod.OAUTH and not data.get("oauth_client_id"):
             self.add_error("oauth_client_id", _("OAuth needs the client id of your Pleo app."))
+        if self.moved_urls:
+            # The stored secrets never follow a URL change: an edit could otherwise send them to
+            # any host.
+            again = _("The URL changed: enter this secret again.")
+            if method == PleoConnection.AuthMethod.API_KEY and not data.get("api_key"):
+                self.add_error("api_key", again)
+            if (
+                method == PleoConnection.AuthMethod.OAUTH
+                and self.instance.oauth_client_secret
+                and not data.get("oauth_client_secret")
+            ):
+                self.add_error("oauth_client_secret", again)
         return data
 
     def save(self, commit=True):
@@ -272,6 +331,10 @@ class PleoConnectionForm(forms.ModelForm):
         for secret in ("api_key", "oauth_client_secret"):
             if self.cleaned_data.get(secret):
                 setattr(connection, secret, self.cleaned_data[secret])
+        if self.moved_urls:
+            # Tokens from the old address are not sent to the new one: authorise again.
+            connection.access_token = connection.refresh_token = ""
+            connection.access_token_expires_at = None
         if (
             connection.auth_method == PleoConnection.AuthMethod.OAUTH
             and not connection.access_token
@@ -284,6 +347,19 @@ class PleoConnectionForm(forms.ModelForm):
 
 class ErpConnectionForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
+
+    def __init__(self, *args, config: ConnectorConfig | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.config = config
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        others = ConnectorConfig.objects.filter(name=name)
+        if self.config is not None:
+            others = others.exclude(pk=self.config.pk)
+        if others.exists():
+            raise ValidationError(_("Another ERP connection already has this name."))
+        return name
 
 
 class IntegrationForm(forms.ModelForm):
@@ -322,8 +398,33 @@ class UserAccessForm(forms.Form):
         self.fields["companies"].choices = list(company_choices)
 
 
-class NewUserForm(forms.ModelForm):
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+class PasswordValidationMixin:
+    """Checks the form's `password_field` with Django's AUTH_PASSWORD_VALIDATORS.
+
+    Use it on every form that sets a password. The user the password is for (for the similarity
+    check) is `self.user` when the form has one, else the ModelForm's instance as filled in.
+    """
+
+    password_field = "password"
+
+    def _post_clean(self):
+        super()._post_clean()
+        password = self.cleaned_data.get(self.password_field)
+        if not password:
+            return
+        user = getattr(self, "user", None) or getattr(self, "instance", None)
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            self.add_error(self.password_field, error)
+
+
+class NewUserForm(PasswordValidationMixin, forms.ModelForm):
+    password = forms.CharField(
+        label=_("Password"),
+        widget=forms.PasswordInput,
+        help_text=password_validation.password_validators_help_text_html,
+    )
 
     class Meta:
         model = get_user_model()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+
+from django.core.serializers.json import DjangoJSONEncoder
 
 from exporthub.core.redaction import REDACTED
 
@@ -21,3 +24,11 @@ def redact_text(text: str) -> str:
     text = _ASSIGNED.sub(lambda m: m.group("key") + REDACTED, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     return _URL_CREDENTIALS.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
+
+
+def redacted_value(value) -> str:
+    """A logged value (the activity log's before/after/data) as the page and the CSV show it:
+    JSON text with secrets in free text hidden. One function, so both always agree."""
+    if value is None:
+        return ""
+    return redact_text(json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder))

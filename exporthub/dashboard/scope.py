@@ -8,6 +8,20 @@ from exporthub.core.access import visible_company_ids
 from exporthub.core.models import ActivityEntry
 from exporthub.sync.models import ExportItem, ExportJob, Integration, QueuedEntry
 
+MAX_ID = 2**63 - 1  # the largest primary key any supported database stores
+
+
+def id_param(value: str) -> int | None:
+    """A primary key from a query parameter, or None for anything else.
+
+    Only ASCII digits count (`str.isdigit` also takes "²" and "١", which `int()` refuses or
+    reads differently), and only numbers a database column can hold.
+    """
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_ID)):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
 
 def integrations(user) -> QuerySet[Integration]:
     found = Integration.objects.select_related("pleo_connection", "erp_connection")

@@ -9,6 +9,7 @@ from exporthub.dashboard.views import (
     erp_connections,
     failures,
     items,
+    job_dismissal,
     jobs,
     mappings,
     pleo_connections,
@@ -20,6 +21,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
+    path("jobs/<int:pk>/dismiss/", job_dismissal.job_dismiss, name="job-dismiss"),
     path("items/<int:pk>/", items.item_detail, name="item-detail"),
     path("items/bulk/", bulk.items_bulk, name="items-bulk"),
     path("items/<int:pk>/reference/", items.item_reference, name="item-reference"),

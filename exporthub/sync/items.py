@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from exporthub.connectors.base import Connector, ExternalRef, JournalEntry
 from exporthub.connectors.errors import ConnectorError, RetryableError
+from exporthub.core.http_urls import is_http_url
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 from exporthub.sync.item_summary import SUMMARY_FIELDS, apply_summary
@@ -244,7 +245,8 @@ class ItemPoster:
     def succeed(self, row: ExportItem, ref: ExternalRef) -> None:
         row.status = ItemStatus.SUCCESSFUL
         row.external_id = ref.id
-        row.external_url = ref.url
+        # A link only when it is one (http/https): it is shown on pages and sent to Pleo.
+        row.external_url = ref.url if is_http_url(ref.url) else ""
         row.exported_at = timezone.now()
         row.next_attempt_at = None
         row.failure_reason = row.failure_reason_type = row.failure_mode = row.error_detail = ""

@@ -54,7 +54,10 @@ FINISHED_JOB_STATUSES = (JobStatus.COMPLETED, JobStatus.COMPLETED_WITH_ERRORS, J
 
 class ExportJobQuerySet(models.QuerySet):
     def unfinished(self):
-        return self.filter(status__in=[JobStatus.PENDING, JobStatus.IN_PROGRESS])
+        """Jobs the hub still works on: pending or in progress, and not dismissed."""
+        return self.filter(
+            status__in=[JobStatus.PENDING, JobStatus.IN_PROGRESS], dismissed_at__isnull=True
+        )
 
 
 class ExportJob(models.Model):
@@ -91,6 +94,13 @@ class ExportJob(models.Model):
         default=0, help_text="Sum of the exported items' totals (minor units), kept by recount()."
     )
     first_seen_at = models.DateTimeField(auto_now_add=True)
+    dismissed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="An operator told the hub to stop working on this job (see sync.dismissal).",
+    )
+    dismissed_by = models.CharField(max_length=200, blank=True)
+    dismissed_reason = models.TextField(blank=True)
 
     objects = ExportJobQuerySet.as_manager()
 
@@ -369,6 +379,20 @@ class QueuedEntry(models.Model):
     @property
     def problem_list(self) -> list[str]:
         return self.problems.split()
+
+
+class WebhookDelivery(models.Model):
+    """A `webhook-id` already accepted, so a replayed or retried delivery is dropped.
+
+    Kept for `sync.detection.DELIVERY_MEMORY`: longer than a signature stays valid, so a replay
+    of an id that was forgotten is refused by its stale timestamp instead.
+    """
+
+    message_id = models.CharField(max_length=255, unique=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.message_id
 
 
 from exporthub.sync.correction_models import Correction  # noqa: E402, F401  (registers the model)

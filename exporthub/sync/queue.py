@@ -26,3 +26,15 @@ def enqueue_preflight_recheck(integration_id: int) -> None:
             group=f"preflight-{integration_id}",
         )
     )
+
+
+def enqueue_announced_job(integration_id: int, pleo_job_id: str) -> None:
+    """Ask a worker to read a job a webhook announced from Pleo, and process it if it is real."""
+    transaction.on_commit(
+        lambda: async_task(
+            "exporthub.sync.tasks.process_announced_job",
+            integration_id,
+            pleo_job_id,
+            group=f"integration-{integration_id}",
+        )
+    )

@@ -9,7 +9,7 @@ from exporthub.pleo.errors import PleoError
 from exporthub.sync import engine
 from exporthub.sync.claims import worker_id
 from exporthub.sync.corrections import send_waiting
-from exporthub.sync.detection import due_for_poll, poll_integration
+from exporthub.sync.detection import confirm_announced_job, due_for_poll, poll_integration
 from exporthub.sync.models import Integration
 from exporthub.sync.queue import enqueue_processing
 from exporthub.sync.queue_mirror import recheck_preflight, refresh_export_queue
@@ -65,3 +65,12 @@ def recheck_queue_preflight(integration_id: int) -> int:
     """Recompute the pre-flight badges of the integration's queue (after a mapping changed)."""
     integration = Integration.objects.filter(pk=integration_id).first()
     return 0 if integration is None else recheck_preflight(integration)
+
+
+def process_announced_job(integration_id: int, pleo_job_id: str) -> int:
+    """Read the job a webhook announced from Pleo; process the integration if Pleo knows it."""
+    integration = Integration.objects.select_related("pleo_connection").get(pk=integration_id)
+    job = confirm_announced_job(integration, pleo_job_id)
+    if job is None or job.is_finished:
+        return 0
+    return engine.process_integration(integration_id, worker_id())

@@ -10,9 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from exporthub.core.webhook_signing import InvalidSignature, verify
-from exporthub.pleo.errors import PleoPayloadError
 from exporthub.sync.detection import WebhookRejected, record_webhook
-from exporthub.sync.queue import enqueue_processing
+from exporthub.sync.queue import enqueue_announced_job
 
 log = logging.getLogger(__name__)
 
@@ -21,14 +20,14 @@ log = logging.getLogger(__name__)
 @require_POST
 def pleo_webhook(request: HttpRequest) -> HttpResponse:
     try:
-        verify(settings.PLEO_WEBHOOK_SECRET, request.headers, request.body)
+        message_id = verify(settings.PLEO_WEBHOOK_SECRET, request.headers, request.body)
     except InvalidSignature as error:
         log.warning("Refused a Pleo webhook: %s", error)
         return HttpResponse(str(error), status=401, content_type="text/plain")
     try:
-        job = record_webhook(request.body)
-    except (WebhookRejected, PleoPayloadError) as error:
+        announcement = record_webhook(request.body, message_id)
+    except WebhookRejected as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
-    if job is not None and not job.is_finished:
-        enqueue_processing(job.integration_id)
+    if announcement is not None:
+        enqueue_announced_job(announcement.integration_id, announcement.pleo_job_id)
     return HttpResponse(status=202)

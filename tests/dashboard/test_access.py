@@ -15,6 +15,7 @@ PAGES = [
     ("home", (), "none", "GET"),
     ("dashboard:job-list", (), "viewer", "GET"),
     ("dashboard:job-detail", ("job",), "viewer", "GET"),
+    ("dashboard:job-dismiss", ("job",), "admin", "POST"),
     ("dashboard:item-detail", ("item",), "viewer", "GET"),
     ("dashboard:item-reference", ("item",), "accountant", "POST"),
     ("dashboard:item-mark-exported", ("item",), "accountant", "POST"),

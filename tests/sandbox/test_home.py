@@ -1,6 +1,16 @@
 from __future__ import annotations
 
+import pytest
+from django.test import Client
+
 from exporthub.sandbox.models import ExportJob
+
+
+@pytest.fixture
+def client(client, django_user_model):
+    """The sandbox's page is for a signed-in person (anyone with an account)."""
+    client.force_login(django_user_model.objects.create_user("someone", password="x" * 20))
+    return client
 
 
 def test_it_lists_companies_and_jobs(client, job):
@@ -27,3 +37,10 @@ def test_it_shows_the_api_error_when_export_is_refused(client, job):
 def test_it_is_hidden_when_the_sandbox_is_off(client, db, settings):
     settings.SANDBOX_ENABLED = False
     assert client.get("/sandbox/").status_code == 404
+
+
+def test_it_asks_anonymous_visitors_to_sign_in(db, settings):
+    anonymous = Client()
+    answer = anonymous.get("/sandbox/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/accounts/login/")

@@ -214,6 +214,8 @@ class BeancountConnector(Connector):
     label = "Beancount ledger"
     config_form = BeancountForm
     accounts_by_name = True
+    link_settings = ("fava_url",)
+    data_path_settings = ("ledger_path",)
 
     def __init__(self, config) -> None:
         super().__init__(config)

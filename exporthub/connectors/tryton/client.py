@@ -138,7 +138,14 @@ class TrytonClient:
         self._raise_for_status(response)
         if response.status_code == 204 or not response.content:
             return None
-        return json.loads(response.content, object_hook=_decode)
+        try:
+            return json.loads(response.content, object_hook=_decode)
+        except (ValueError, RecursionError):
+            raise ConfigError(
+                f"The server at {self.base_url} did not answer like Tryton's REST API (not JSON); "
+                "check the connector's URL.",
+                detail=f"{method} {url}: {response.text[:500]}",
+            ) from None
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code

@@ -64,6 +64,8 @@ class TrytonConnector(Connector):
     label = "Tryton"
     config_form = TrytonForm
     secret_fields = ("api_key",)
+    endpoint_settings = ("url",)
+    link_settings = ("web_url",)
     uses_periods = True
 
     def __init__(self, config) -> None:

@@ -10,8 +10,9 @@ from django.utils.translation import pgettext_lazy
 
 from exporthub.core import formatting
 from exporthub.core.access import has_role
+from exporthub.core.http_urls import is_http_url
 from exporthub.dashboard.job_progress import Progress, progress_of
-from exporthub.dashboard.redaction import redact_text
+from exporthub.dashboard.redaction import redacted_value
 
 register = template.Library()
 
@@ -162,4 +163,13 @@ def job_progress(job) -> Progress:
 @register.filter
 def redacted(value) -> str:
     """A logged value as text, with tokens and URL passwords in free text hidden."""
-    return "" if value is None else redact_text(str(value))
+    return redacted_value(value)
+
+
+@register.filter
+def safe_url(value) -> str:
+    """`value` when it is an http(s) URL, else "": use it for every href built from stored data.
+
+    `{% with link=item.external_url|safe_url %}{% if link %}<a href="{{ link }}">…{% endif %}`
+    """
+    return value if is_http_url(value) else ""

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import csv
-import json
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from exporthub.core.access import ACCOUNTANT, ADMIN, has_role, role_required
+from exporthub.core.csv_cells import neutralise_row
 from exporthub.dashboard import scope
 from exporthub.dashboard.activity_text import describe
 from exporthub.dashboard.forms import ActivityFilterForm
-from exporthub.dashboard.redaction import redact_text
+from exporthub.dashboard.redaction import redacted_value
 from exporthub.dashboard.views.common import page_of, query_without_page, render_page
 
 COLUMNS = [
@@ -55,25 +55,21 @@ def activity_export(request: HttpRequest) -> StreamingHttpResponse:
         yield writer.writerow(COLUMNS)
         for entry in rows.iterator(chunk_size=2000):
             yield writer.writerow(
-                [
-                    entry.created_at.isoformat(),
-                    entry.actor_label,
-                    entry.action,
-                    entry.company_id or "",
-                    entry.object_type,
-                    entry.object_id,
-                    _json(entry.before),
-                    _json(entry.after),
-                    _json(entry.data),
-                ]
+                neutralise_row(
+                    [
+                        entry.created_at.isoformat(),
+                        entry.actor_label,
+                        entry.action,
+                        entry.company_id or "",
+                        entry.object_type,
+                        entry.object_id,
+                        redacted_value(entry.before),
+                        redacted_value(entry.after),
+                        redacted_value(entry.data),
+                    ]
+                )
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="activity.csv"'
     return response
-
-
-def _json(value) -> str:
-    """Secret-named keys were redacted when the entry was written; free text (an ERP's or Pleo's
-    answer quoted in a message) may still carry a token or a URL password: hide those too."""
-    return "" if value is None else redact_text(json.dumps(value))

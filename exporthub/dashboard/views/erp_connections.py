@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import CONNECTORS, get_connector_class
+from exporthub.connectors.settings_policy import settings_problems
 from exporthub.core.access import ADMIN, role_required
 from exporthub.core.activity import log_activity
 from exporthub.dashboard.connections import test_erp_connection
@@ -52,10 +53,13 @@ def erp_connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
     if kind not in CONNECTORS:
         raise Http404(_("Unknown connector."))
     data = request.POST if request.method == "POST" else None
-    form = ErpConnectionForm(data, initial={"name": config.name if config else ""})
+    form = ErpConnectionForm(data, initial={"name": config.name if config else ""}, config=config)
     settings_form = _settings_form(kind, config, data)
     valid = (
-        data is not None and form.is_valid() and (settings_form is None or settings_form.is_valid())
+        data is not None
+        and form.is_valid()
+        and (settings_form is None or settings_form.is_valid())
+        and _follows_policy(config, kind, settings_form)
     )
     if valid:
         config = _save(config, kind, form.cleaned_data["name"], settings_form)
@@ -75,6 +79,29 @@ def erp_connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResp
         "label": get_connector_class(kind).label,
     }
     return render(request, "dashboard/settings/erp_form.html", context, status=422 if data else 200)
+
+
+def _follows_policy(config, kind, settings_form) -> bool:
+    """Apply the connector settings policy (URLs, secrets with a new endpoint, data paths)."""
+    if settings_form is None:
+        return True
+    secret_fields = get_connector_class(kind).secret_fields
+    entered = {k for k in secret_fields if settings_form.cleaned_data.get(k)}
+    before = dict(config.settings or {}) if config else {}
+    after = {
+        **before,
+        **{k: v for k, v in settings_form.cleaned_data.items() if k not in secret_fields},
+    }
+    problems = settings_problems(
+        kind,
+        before=before,
+        after=after,
+        secrets_entered=entered,
+        secrets_stored=config.secrets_set() if config else [],
+    )
+    for name, message in problems.items():
+        settings_form.add_error(name if name in settings_form.fields else None, message)
+    return not problems
 
 
 def _save(config, kind, name, settings_form) -> ConnectorConfig:

@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django_htmx.http import HTMX_STOP_POLLING, reswap, retarget
 
-from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
+from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER, has_role, role_required
+from exporthub.core.http_urls import is_http_url
 from exporthub.dashboard import scope
 from exporthub.dashboard.job_timeline import timeline
 from exporthub.dashboard.redaction import redact_text
@@ -25,8 +26,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
     if status in JobStatus.values:
         jobs = jobs.filter(status=status)
     company = request.GET.get("company", "")
-    if company.isdigit():
-        jobs = jobs.filter(integration_id=int(company))
+    if (integration_id := scope.id_param(company)) is not None:
+        jobs = jobs.filter(integration_id=integration_id)
     page = page_of(request, jobs)
     page.object_list = list(page.object_list)
     names = requested_by(request.user, page.object_list)
@@ -110,10 +111,13 @@ def body_context(request: HttpRequest, job) -> dict:
         "query": query_without_page(request),
         "timeline": timeline(activity),
         "bulk_url": bulk_url() if has_role(request.user, ACCOUNTANT) else "",
+        # Tracebacks name code and data paths: admins only.
         "errors": [
             (item, redact_text(item.error_detail))
             for item in job.items.exclude(error_detail="").order_by("id")[:20]
-        ],
+        ]
+        if has_role(request.user, ADMIN)
+        else [],
     }
 
 
@@ -127,4 +131,4 @@ def bulk_url() -> str:
 
 def safe_link(url: str) -> str:
     """An external reference's URL when it is http(s); anything else is not linked."""
-    return url if url.lower().startswith(("http://", "https://")) else ""
+    return url if is_http_url(url) else ""

@@ -17,7 +17,12 @@ from exporthub.dashboard.connections import erp_choices
 from exporthub.dashboard.erp_records import ensure_fresh, request_refresh
 from exporthub.dashboard.forms import MappingForm, MappingImportForm
 from exporthub.dashboard.mapping_usage import mapping_usage
-from exporthub.sync.mapping_csv import MappingImportError, export_mappings, import_mappings
+from exporthub.sync.mapping_csv import (
+    MAX_IMPORT_BYTES,
+    MappingImportError,
+    export_mappings,
+    import_mappings,
+)
 from exporthub.sync.mapping_health import items_at_risk, mapping_flags
 from exporthub.sync.models import Mapping
 from exporthub.sync.queue import enqueue_preflight_recheck
@@ -132,8 +137,15 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a CSV file to import.")
         return redirect("dashboard:mapping-list", pk=integration.pk)
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_IMPORT_BYTES:
+        messages.error(
+            request,
+            f"Nothing was imported: the file is larger than {MAX_IMPORT_BYTES // 2**20} MB.",
+        )
+        return redirect("dashboard:mapping-list", pk=integration.pk)
     try:
-        text = form.cleaned_data["file"].read().decode("utf-8-sig")
+        text = upload.read().decode("utf-8-sig")
         count = import_mappings(integration, io.StringIO(text))
     except UnicodeDecodeError:
         messages.error(request, "The file is not UTF-8 text.")

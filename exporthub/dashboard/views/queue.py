@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import contextlib
-import uuid
 from collections import Counter
 
 from django.contrib import messages
@@ -15,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
-from exporthub.dashboard.forms import QueueFilterForm
+from exporthub.dashboard.forms import QueueFilterForm, entry_ids
 from exporthub.dashboard.preview import preview_posting
 from exporthub.dashboard.templatetags.dashboard import money
 from exporthub.dashboard.views.common import (
@@ -49,6 +47,8 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     form = QueueFilterForm(request.GET)
     currency = wallet_currency(integration)
     rows = form.filter(integration.queued_entries.all(), currency)
+    if form.filter_errors() and not request.htmx:
+        messages.error(request, "Left out of the filter: " + "; ".join(form.filter_errors()))
     totals = rows.order_by().aggregate(n=Count("id"), minor=Sum("amount_minor"))
     page = page_of(request, rows, form.page_size, count=totals["n"])
     context = {
@@ -99,10 +99,21 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
         queued = queued.filter(problems="")
     if request.POST.get("all_matching"):
         form = QueueFilterForm(request.POST)
+        if form.filter_errors():
+            messages.error(
+                request,
+                _("Nothing exported; fix the filter: %(errors)s")
+                % {"errors": "; ".join(form.filter_errors())},
+            )
+            return redirect(back)
         rows = form.filter(queued, wallet_currency(integration))
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)[: MAX_EXPORT + 1]]
     else:
-        rows = queued.filter(entry_id__in=_uuids(request.POST.getlist("entry")))
+        chosen = entry_ids(request.POST.getlist("entry"))
+        if chosen is None:
+            messages.error(request, _("Nothing exported: the selection holds an unknown entry id."))
+            return redirect(back)
+        rows = queued.filter(entry_id__in=chosen)
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)]
     if not ids:
         messages.error(request, _("Select at least one queued entry to export."))
@@ -163,15 +174,6 @@ def problem_counts(rows) -> list[tuple[str, int]]:
         for problem in problems.split():
             counts[problem] += n
     return [(str(PROBLEM_LABELS.get(p, p)), n) for p, n in counts.most_common()]
-
-
-def _uuids(values: list[str]) -> list[uuid.UUID]:
-    """The valid entry ids among posted values (anything else is ignored, never a 500)."""
-    found = []
-    for value in values:
-        with contextlib.suppress(ValueError):
-            found.append(uuid.UUID(value))
-    return found
 
 
 @require_POST

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ def _require_enabled() -> None:
         raise Http404("The Pleo sandbox is switched off.")
 
 
+@login_required
 def home(request: HttpRequest) -> HttpResponse:
     _require_enabled()
     companies = Company.objects.annotate(
@@ -28,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@login_required
 def export(request: HttpRequest, company_id: str) -> HttpResponse:
     _require_enabled()
     company = get_object_or_404(Company, uuid=company_id)

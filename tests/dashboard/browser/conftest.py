@@ -38,10 +38,32 @@ def browser(monkeypatch):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        violations = _watch_content_security_policy(chromium)
         yield chromium
         chromium.close()
+    # The pages work under the Content-Security-Policy: nothing inline was blocked.
+    assert not violations, violations
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _watch_content_security_policy(chromium) -> list[str]:
+    """Collect the CSP violations Chromium reports on the console of every page it opens."""
+    violations: list[str] = []
+    new_context = chromium.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text and violations.append(message.text)
+            ),
+        )
+        return context
+
+    chromium.new_context = watched_context
+    return violations

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from exporthub.connectors.errors import ConnectorError
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import CONNECTORS, build_connector, get_connector_class
+from exporthub.connectors.settings_policy import settings_problems
 from exporthub.core.activity import log_activity
 
 
@@ -63,8 +64,19 @@ class Command(BaseCommand):
                     f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()
                 )
                 raise CommandError(f"Invalid settings for {config.kind}: {problems}")
+        secrets = _pairs(secret_env, "--secret-env")
+        problems = settings_problems(
+            config.kind,
+            before={} if created else dict(config.settings or {}),
+            after=settings,
+            secrets_entered=secrets,
+            secrets_stored=[] if created else config.secrets_set(),
+        )
+        if problems:
+            listed = "; ".join(f"{name}: {message}" for name, message in problems.items())
+            raise CommandError(f"Invalid settings for {config.kind}: {listed}")
         config.settings = settings
-        for secret, variable in _pairs(secret_env, "--secret-env").items():
+        for secret, variable in secrets.items():
             if secret not in connector_class.secret_fields:
                 raise CommandError(
                     f"{config.kind} has no secret {secret!r} "

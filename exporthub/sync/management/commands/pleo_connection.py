@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from exporthub.core.activity import log_activity
 from exporthub.core.formatting import validate_locale
+from exporthub.core.http_urls import http_url_problem
 from exporthub.pleo.models import PleoConnection
 
 
@@ -38,8 +39,8 @@ class Command(BaseCommand):
             company = uuid.UUID(company_id)
         except ValueError:
             raise CommandError(f"--company-id {company_id!r} is not a UUID.") from None
-        if base_url and not base_url.startswith(("http://", "https://")):
-            raise CommandError("--base-url must start with http:// or https://.")
+        if base_url and (problem := http_url_problem(base_url)):
+            raise CommandError(f"--base-url: {problem}")
         if locale:
             try:
                 validate_locale(locale)
@@ -63,6 +64,12 @@ class Command(BaseCommand):
                 )
             connection = PleoConnection(name=name, auth_method=PleoConnection.AuthMethod.API_KEY)
         connection.company_id = company
+        moved = not created and base_url and base_url.rstrip("/") != connection.base_url
+        if moved and not api_key:
+            raise CommandError(
+                "--base-url changes where the API key is sent: give the key again "
+                "(--api-key-env or --api-key-stdin)."
+            )
         if base_url:
             connection.base_url = base_url.rstrip("/")
         if locale:
