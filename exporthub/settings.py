@@ -198,8 +198,6 @@ SYNC_CLAIM_STALE_SECONDS = env_int("EXPORTHUB_SYNC_CLAIM_STALE_SECONDS", 120)
 SYNC_MAX_ATTEMPTS = env_int("EXPORTHUB_SYNC_MAX_ATTEMPTS", 5)
 # Longest wait between two attempts at one item, in seconds.
 SYNC_RETRY_MAX_DELAY_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_MAX_DELAY_SECONDS", 30)
-# How long one job run keeps retrying transient ERP errors before failing those items.
-SYNC_RETRY_WINDOW_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_WINDOW_SECONDS", 120)
 
 LOGGING = {
     "version": 1,
