@@ -40,3 +40,40 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+def _process_states() -> dict[int, tuple[int, str]]:
+    """Every live process on the machine: pid → (parent pid, state letter), from /proc."""
+    states = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (command) state ppid …": the command may contain spaces and parentheses.
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        states[int(entry.name)] = (int(ppid), state)
+    return states
+
+
+def descendants(pid: int) -> set[int]:
+    """The running (not zombie) processes below `pid`: children, grandchildren and so on."""
+    states = _process_states()
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {
+            child
+            for child, (parent, state) in states.items()
+            if parent in frontier and state != "Z" and child not in found
+        }
+        found |= frontier
+    return found
+
+
+def running(pids: set[int]) -> set[int]:
+    """Those of `pids` still running (a zombie has stopped; only its exit status is left)."""
+    states = _process_states()
+    return {pid for pid in pids if pid in states and states[pid][1] != "Z"}

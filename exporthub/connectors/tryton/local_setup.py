@@ -2,9 +2,9 @@
 
 Usage: python local_setup.py DBNAME OUTPUT.json, with TRYTOND_DATABASE__* set by the caller.
 The modules must already be activated (trytond-admin). Creates the company (EUR), the generic
-English chart, fiscal years for last year and this one (monthly periods), a 25 % purchase tax, two analytic roots
-(DEPT with SALES/OPS, PROJECT with APOLLO), a supplier party with code and a REST key for admin,
-then writes what the tests need to OUTPUT.json.
+English chart, fiscal years for last year and this one (monthly periods), a 25 % purchase tax,
+two analytic roots (DEPT with SALES/OPS, PROJECT with APOLLO), a supplier party with code and a
+REST key for admin, then writes what the tests need to OUTPUT.json.
 """
 
 from __future__ import annotations

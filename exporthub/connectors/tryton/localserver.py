@@ -1,8 +1,9 @@
 """A real trytond server on this machine (tests, demo, bench): template built once, then copied.
 
-The template (company, chart, fiscal years for last year and this one, a 25 % tax, analytic roots, a REST key) is built
-by trytond-admin plus local_setup.py, under a name that includes a hash of the Tryton version,
-the modules and the setup script, so it is reused across runs until one of those changes. It is
+The template (company, chart, fiscal years for last year and this one, a 25 % tax, analytic
+roots, a REST key) is built by trytond-admin plus local_setup.py, under a name that includes a
+hash of the Tryton version, the modules, the setup script and the year, so it is reused across
+runs until one of those changes. It is
 only given its final name once complete, so an interrupted build is never mistaken for a template.
 
 PostgreSQL (when DATABASE_URL points at it): the template is a database on that server and each
