@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exporthub.connectors.errors import ConnectorError
-from exporthub.connectors.master_data import refresh_master_data
 from exporthub.connectors.models import ConnectorConfig, MasterDataRecord
 from exporthub.connectors.registry import build_connector
 from exporthub.core.activity import log_activity
@@ -71,15 +70,3 @@ def erp_choices(config: ConnectorConfig) -> dict[str, list[tuple[str, str]]]:
         Mapping.Kind.TAG: by_kind.get(MasterDataRecord.Kind.DIMENSION, []),
         Mapping.Kind.VENDOR: by_kind.get(MasterDataRecord.Kind.PARTY, []),
     }
-
-
-def refresh_erp_records(config: ConnectorConfig, *, user) -> CheckResult:
-    """Read the ERP's accounts, taxes, dimensions and parties again into the cache; logged."""
-    try:
-        with build_connector(config) as erp:
-            refresh_master_data(config, erp)
-    except ConnectorError as error:
-        log_activity("dashboard.erp.records_failed", actor=user, obj=config, message=error.message)
-        return CheckResult(False, f"The ERP's records could not be read: {error.message}")
-    log_activity("dashboard.erp.records_refreshed", actor=user, obj=config)
-    return CheckResult(True, "The ERP's records are up to date.")

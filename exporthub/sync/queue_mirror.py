@@ -86,11 +86,11 @@ class Preflight:
         return False
 
 
-def refresh_export_queue(integration: Integration) -> int:
+def refresh_export_queue(integration: Integration, progress=None) -> int:
     """Rewrite the integration's mirror from Pleo's queue; returns how many entries it holds.
 
     Entries Pleo no longer lists as queued or exporting are removed. Pleo errors propagate and
-    leave the previous mirror untouched.
+    leave the previous mirror untouched. `progress(n)` hears the running count after each batch.
     """
     started = timezone.now()
     with open_erp(integration) as erp:
@@ -106,13 +106,18 @@ def refresh_export_queue(integration: Integration) -> int:
             if len(batch) >= BATCH:
                 seen += _upsert(integration, batch, tax_codes, preflight, started)
                 batch = []
+                if progress is not None:
+                    progress(seen)
         seen += _upsert(integration, batch, tax_codes, preflight, started)
     integration.queued_entries.filter(refreshed_at__lt=started).delete()
     return seen
 
 
-def recheck_preflight(integration: Integration) -> int:
-    """Recompute the stored pre-flight problems after mappings changed (no call to Pleo)."""
+def recheck_preflight(integration: Integration, progress=None) -> int:
+    """Recompute the stored pre-flight problems after mappings changed (no call to Pleo).
+
+    Returns how many rows changed; `progress(n)` hears how many rows were checked, now and then.
+    """
     preflight = Preflight(integration)
     changed = []
     rows = integration.queued_entries.only(
@@ -125,7 +130,9 @@ def recheck_preflight(integration: Integration) -> int:
         "performed_at",
         "bookkeeping_date",
     )
-    for row in rows.iterator(chunk_size=2000):
+    for checked, row in enumerate(rows.iterator(chunk_size=2000), start=1):
+        if progress is not None and checked % 2000 == 0:
+            progress(checked)
         kept = [p for p in row.problem_list if p in ("period", "unbalanced")]
         problems = " ".join([*preflight.problems(row).split(), *kept])
         if problems != row.problems:

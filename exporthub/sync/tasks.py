@@ -6,7 +6,7 @@ import logging
 
 from exporthub.connectors.errors import ConnectorError
 from exporthub.pleo.errors import PleoError
-from exporthub.sync import engine
+from exporthub.sync import engine, operations
 from exporthub.sync.claims import worker_id
 from exporthub.sync.detection import due_for_poll, poll_integration
 from exporthub.sync.models import Integration
@@ -49,3 +49,8 @@ def refresh_export_queues() -> int:
 def process_integration(integration_id: int) -> int:
     """Process the integration's unfinished jobs, oldest first; returns jobs worked on."""
     return engine.process_integration(integration_id, worker_id())
+
+
+def run_operation(operation_id: int) -> None:
+    """A slow operation a user started from a page (see sync/operations.py)."""
+    operations.run_operation(operation_id)

@@ -22,12 +22,15 @@ def upload(client, integration, text: str | bytes):
     )
 
 
-def test_it_caches_the_erps_records(client, admin_user, integration):
+def test_it_caches_the_erps_records(
+    client, admin_user, integration, django_capture_on_commit_callbacks
+):
     client.force_login(admin_user)
     url = reverse("dashboard:mapping-refresh-records", args=[integration.pk])
-    response = client.post(url, follow=True)
-    page = response.content.decode()
-    assert "The ERP&#x27;s records are up to date." in page
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs (sync in tests)
+        response = client.post(url, follow=True)
+    page = client.get(response.redirect_chain[-1][0]).content.decode()
+    assert "The ERP's records are up to date, done at" in page
     records = integration.erp_connection.master_data
     assert records.filter(kind="account").count() == 15
     assert records.get(kind="account", code="6900").name == "Assets:VAT:Input"
@@ -35,27 +38,31 @@ def test_it_caches_the_erps_records(client, admin_user, integration):
     assert ActivityEntry.objects.filter(action="dashboard.erp.records_refreshed").exists()
 
 
-def test_it_flags_a_mapping_to_a_record_the_erp_does_not_have(client, admin_user, integration):
+def test_it_flags_a_mapping_to_a_record_the_erp_does_not_have(
+    client, admin_user, integration, django_capture_on_commit_callbacks
+):
     broken = integration.mappings.create(kind=Mapping.Kind.ACCOUNT, pleo_key="6999", erp_key="9999")
     client.force_login(admin_user)
-    client.post(reverse("dashboard:mapping-refresh-records", args=[integration.pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("dashboard:mapping-refresh-records", args=[integration.pk]))
     page = client.get(reverse("dashboard:mapping-list", args=[integration.pk])).content.decode()
     row = page.split(f'id="mapping-{broken.pk}"')[1].split("</tr>")[0]
     assert "badge-bad" in row and "The ERP has no account &#x27;9999&#x27;." in row
     assert page.count("badge-bad") == 1  # the other mappings point at records the ERP has
 
 
-def test_it_says_when_the_erps_records_cannot_be_read(client, admin_user, integration):
+def test_it_says_when_the_erps_records_cannot_be_read(
+    client, admin_user, integration, django_capture_on_commit_callbacks
+):
     config = integration.erp_connection
     config.settings = {**config.settings, "ledger_path": "/nowhere/at/all/main.beancount"}
     config.save()
     client.force_login(admin_user)
-    response = client.post(
-        reverse("dashboard:mapping-refresh-records", args=[integration.pk]), follow=True
-    )
-    assert "could not be read: The ledger folder /nowhere/at/all does not exist." in (
-        response.content.decode()
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("dashboard:mapping-refresh-records", args=[integration.pk]))
+    page = client.get(reverse("dashboard:mapping-list", args=[integration.pk])).content.decode()
+    assert "could not be read at" in page
+    assert "The ledger folder /nowhere/at/all does not exist." in page
     assert not config.master_data.exists()
 
 

@@ -5,18 +5,20 @@ import io
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ADMIN, role_required
 from exporthub.core.activity import log_activity
 from exporthub.dashboard import scope
-from exporthub.dashboard.connections import erp_choices, refresh_erp_records
+from exporthub.dashboard.connections import erp_choices
 from exporthub.dashboard.forms import MappingForm, MappingImportForm
 from exporthub.dashboard.mapping_usage import mapping_usage
 from exporthub.sync.mapping_csv import MappingImportError, export_mappings, import_mappings
 from exporthub.sync.mapping_health import items_at_risk, mapping_flags
-from exporthub.sync.models import Mapping
-from exporthub.sync.queue_mirror import recheck_preflight
+from exporthub.sync.models import Mapping, OperationKind
+from exporthub.sync.operations import latest as latest_operation
+from exporthub.sync.operations import start_operation
 
 
 @role_required(ADMIN)
@@ -41,7 +43,7 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
             obj=mapping,
             after={"kind": mapping.kind, "pleo_key": mapping.pleo_key, "erp_key": mapping.erp_key},
         )
-        recheck_preflight(integration)
+        _recheck(integration, request.user)
         messages.success(request, f"Mapping saved: {mapping}.")
         return redirect("dashboard:mapping-list", pk=integration.pk)
     mappings = list(integration.mappings.order_by("kind", "pleo_key"))
@@ -54,7 +56,12 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
         "import_form": MappingImportForm(),
         "rows": [(m, usage.get(m.pk), flags.get(m.pk), at_risk.get(m.pk, 0)) for m in mappings],
         "choices": erp_choices(integration.erp_connection),
-    }
+        "operations": [
+            latest_operation(OperationKind.REFRESH_ERP_RECORDS, integration=integration,
+                             erp_connection=integration.erp_connection),
+            latest_operation(OperationKind.RECHECK_PREFLIGHT, integration=integration),
+        ],
+    }  # fmt: skip
     return render(
         request, "dashboard/mappings/mapping_list.html", context, status=422 if form.errors else 200
     )
@@ -73,7 +80,7 @@ def mapping_delete(request: HttpRequest, pk: int, mapping_pk: int) -> HttpRespon
         company_id=integration.pleo_connection.company_id,
         before=before,
     )
-    recheck_preflight(integration)
+    _recheck(integration, request.user)
     messages.success(request, "Mapping deleted.")
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
@@ -109,7 +116,7 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
             obj=integration,
             rows=count,
         )
-        recheck_preflight(integration)
+        _recheck(integration, request.user)
         messages.success(request, f"Imported {count} mappings.")
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
@@ -118,6 +125,17 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ADMIN)
 def mapping_refresh_records(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
-    result = refresh_erp_records(integration.erp_connection, user=request.user)
-    (messages.success if result.ok else messages.error)(request, result.message)
+    _operation, started = start_operation(
+        OperationKind.REFRESH_ERP_RECORDS,
+        integration=integration,
+        erp_connection=integration.erp_connection,
+        user=request.user,
+    )
+    if not started:
+        messages.info(request, _("The ERP's records are already being read."))
     return redirect("dashboard:mapping-list", pk=integration.pk)
+
+
+def _recheck(integration, user) -> None:
+    """Pre-flight badges follow the mappings: re-checked by a worker, not in this request."""
+    start_operation(OperationKind.RECHECK_PREFLIGHT, integration=integration, user=user)
