@@ -73,6 +73,9 @@ def test_the_task_reads_pleos_queue_and_the_page_says_when_it_was_done(
     done_at = operation.finished_at.strftime("%H:%M")
     assert f"Refreshed from Pleo: {waiting} entries wait, done at {done_at}" in page
     assert 'hx-trigger="every 1s"' not in page  # nothing left to poll
+    status = reverse("dashboard:operation-status", args=[integration.pk, operation.pk])
+    last_poll = client.get(status, headers={"HX-Request": "true"}).content.decode()
+    assert "Show the refreshed queue" in last_poll  # the poller offers the new rows
 
 
 def test_a_second_click_while_one_runs_shows_the_running_one(client, accountant, integration):
