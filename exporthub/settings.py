@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -274,8 +275,6 @@ SYNC_CLAIM_STALE_SECONDS = env_int("EXPORTHUB_SYNC_CLAIM_STALE_SECONDS", 120)
 SYNC_MAX_ATTEMPTS = env_int("EXPORTHUB_SYNC_MAX_ATTEMPTS", 5)
 # Longest wait between two attempts at one item, in seconds.
 SYNC_RETRY_MAX_DELAY_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_MAX_DELAY_SECONDS", 30)
-# How long one job run keeps retrying transient ERP errors before failing those items.
-SYNC_RETRY_WINDOW_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_WINDOW_SECONDS", 120)
 
 LOGGING = {
     "version": 1,

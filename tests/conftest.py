@@ -8,10 +8,11 @@ import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from exporthub.connectors.tryton.localserver import start_server
 from tests.contract import Contract, ContractCheckingTransport
+from tests.processes import wait_for_other_sessions_to_end
 
 SANDBOX_BASE_PATH = "/sandbox/pleo"
 
@@ -31,6 +32,21 @@ class InProcessWSGIHandler(WSGIHandler):
         finally:
             request_started.connect(close_old_connections)
             request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, dropped only once no other session uses it.
+
+    Tests that start processes (workers, the demo, token-refresh racers) or threads stop them
+    before they end, but PostgreSQL ends a departed client's session a moment later; without
+    this wait the DROP DATABASE at teardown could fail with "being accessed by other users".
+    """
+    yield
+    with django_db_blocker.unblock():
+        left = wait_for_other_sessions_to_end()
+        connection.close()
+    assert not left, f"sessions still on the test database at teardown: {left}"
 
 
 @pytest.fixture

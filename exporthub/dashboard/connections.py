@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from exporthub.connectors.errors import ConnectorError
-from exporthub.connectors.master_data import refresh_master_data
 from exporthub.connectors.models import ConnectorConfig, MasterDataRecord
 from exporthub.connectors.registry import build_connector
 from exporthub.core.activity import log_activity
@@ -100,15 +99,3 @@ def erp_choices(config: ConnectorConfig) -> dict[str, list[tuple[str, str]]]:
     for kind, code, name in records.values_list("kind", "code", "name"):
         by_kind.setdefault(kind, []).append((code, f"{code} {name}".strip()))
     return {mapping: by_kind.get(record, []) for mapping, record in RECORD_KIND_FOR_MAPPING.items()}
-
-
-def refresh_erp_records(config: ConnectorConfig, *, user) -> CheckResult:
-    """Read the ERP's accounts, taxes, dimensions and parties again into the cache; logged."""
-    try:
-        with build_connector(config) as erp:
-            refresh_master_data(config, erp)
-    except ConnectorError as error:
-        log_activity("dashboard.erp.records_failed", actor=user, obj=config, message=error.message)
-        return CheckResult(False, f"The ERP's records could not be read: {error.message}")
-    log_activity("dashboard.erp.records_refreshed", actor=user, obj=config)
-    return CheckResult(True, "The ERP's records are up to date.")

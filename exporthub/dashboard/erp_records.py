@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.core.activity import log_activity
 from exporthub.core.models import ActivityEntry
+from exporthub.sync.models import OperationKind
+from exporthub.sync.operations import start_operation
 
 REQUESTED = "dashboard.erp.records_requested"
 REFRESHED = "dashboard.erp.records_refreshed"
@@ -66,26 +66,24 @@ def records_state(config: ConnectorConfig, now: dt.datetime | None = None) -> Re
     return RecordsState(reading, refreshed_at, failed_at, error)
 
 
-def request_refresh(config: ConnectorConfig, *, user) -> None:
-    """Ask a worker to read the ERP's records into the cache (after the transaction commits)."""
+def request_refresh(config: ConnectorConfig, *, user, integration=None) -> None:
+    """Ask a worker to read the ERP's records into the cache: a background operation (its
+    progress line shows on the page), which logs the outcome this module reads back."""
     log_activity(REQUESTED, actor=user, obj=config)
-    user_id = getattr(user, "pk", None)
-    transaction.on_commit(
-        lambda: async_task(
-            "exporthub.dashboard.tasks.refresh_erp_records",
-            config.pk,
-            user_id,
-            group=f"erp-records-{config.pk}",
-        )
+    start_operation(
+        OperationKind.REFRESH_ERP_RECORDS,
+        integration=integration,
+        erp_connection=config,
+        user=user if getattr(user, "pk", None) else None,
     )
 
 
-def ensure_fresh(config: ConnectorConfig, *, user) -> RecordsState:
+def ensure_fresh(config: ConnectorConfig, *, user, integration=None) -> RecordsState:
     """The records' state, after asking for a read when they are missing, old, or failed a
     while ago; never waits for the ERP."""
     now = timezone.now()
     state = records_state(config, now)
     if not state.due(now):
         return state
-    request_refresh(config, user=user)
+    request_refresh(config, user=user, integration=integration)
     return RecordsState(True, state.refreshed_at, state.failed_at, state.error)

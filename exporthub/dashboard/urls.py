@@ -12,6 +12,7 @@ from exporthub.dashboard.views import (
     job_dismissal,
     jobs,
     mappings,
+    operations,
     pleo_connections,
     queue,
     users,
@@ -32,6 +33,11 @@ urlpatterns = [
     path("companies/<int:pk>/queue/", queue.queue, name="queue"),
     path("companies/<int:pk>/queue/refresh/", queue.queue_refresh, name="queue-refresh"),
     path("companies/<int:pk>/queue/export/", queue.queue_export, name="queue-export"),
+    path(
+        "companies/<int:pk>/operations/<int:operation_pk>/",
+        operations.operation_status,
+        name="operation-status",
+    ),
     path(
         "companies/<int:pk>/queue/<uuid:entry_id>/preview/",
         queue.entry_preview,

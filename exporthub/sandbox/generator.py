@@ -1,4 +1,7 @@
-"""Deterministic demo entries: the same seed always yields the same export items.
+"""Deterministic demo entries: the same seed and day always yield the same export items.
+
+Entries are dated within the `DAYS` days before "today" (passed in, the local date by default),
+so the demo looks alive on any day; tests that assert dates pin the day.
 
 Amounts follow the v3 spec: integers in minor units of each currency (JPY 0 decimals, EUR 2, KWD 3).
 Every line carries both currencies; the lines of an entry add up to its `amount` exactly.
@@ -13,8 +16,10 @@ from __future__ import annotations
 
 import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
 
 from exporthub.core.money import currency_exponent
 from exporthub.sandbox.master_data import MasterData
@@ -22,7 +27,7 @@ from exporthub.sandbox.models import AccountingEntry, Company, ReceiptFile
 from exporthub.sandbox.receipts import pdf_bytes, png_bytes
 
 BATCH_SIZE = 2000
-START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+DAYS = 90  # entries fall on the days before today, at most this many back
 # Value of one unit of each currency in DKK (fixed, so the data never depends on the day).
 DKK_VALUE = {
     "DKK": Decimal("1"),
@@ -62,8 +67,19 @@ PEOPLE = [("Anna Holm", "E001"), ("Bo Madsen", "E002"), ("Carla Berg", "E003"),
 TEAMS = [("Sales", "100"), ("Marketing", "200"), ("Engineering", "300")]
 
 
-def generate_entries(company: Company, master: MasterData, *, count: int, seed: int) -> int:
-    """Create `count` queued entries (and their receipts) in batches; returns `count`."""
+def window_start(today: date) -> datetime:
+    """The first moment an entry may be dated: `DAYS` days before `today`, 08:00 UTC."""
+    return datetime.combine(today - timedelta(days=DAYS), time(8), tzinfo=UTC)
+
+
+def generate_entries(
+    company: Company, master: MasterData, *, count: int, seed: int, today: date | None = None
+) -> int:
+    """Create `count` queued entries (and their receipts) in batches; returns `count`.
+
+    Entries fall on the `DAYS` days before `today` (default: the local date), never on it.
+    """
+    first_moment = window_start(today or timezone.localdate())
     start = AccountingEntry.objects.filter(company=company).count()
     rng = random.Random(f"{seed}:{start}")
     namespace = company.uuid
@@ -78,7 +94,7 @@ def generate_entries(company: Company, master: MasterData, *, count: int, seed: 
         size = min(BATCH_SIZE, count - made)
         entries, receipts = [], []
         for n in range(start + made, start + made + size):
-            entry, kinds = _entry(rng, company, master, n, people, teams)
+            entry, kinds = _entry(rng, company, master, n, people, teams, first_moment)
             _link_first_line(entry, accounts_by_uuid, tax_by_uuid)
             entries.append(entry)
             receipts.append(kinds)
@@ -130,12 +146,12 @@ def _split(total: int, shares: list[int]) -> list[int]:
     return [*parts, total - sum(parts)]
 
 
-def _entry(rng, company, master: MasterData, n, people, teams):
+def _entry(rng, company, master: MasterData, n, people, teams, first_moment: datetime):
     kinds = list(KINDS)
     kind = rng.choices(kinds, weights=[KINDS[k][0] for k in kinds])[0]
     _, family, sub_family, sign = KINDS[kind]
     wallet = company.currency
-    performed = START + timedelta(days=rng.randrange(90), seconds=rng.randrange(36000))
+    performed = first_moment + timedelta(days=rng.randrange(DAYS), seconds=rng.randrange(36000))
     merchant = rng.choice(MERCHANTS)
     vendor = None
     supplier_currency = wallet

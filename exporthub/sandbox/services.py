@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import date
 
 from django.db import transaction
 
@@ -49,14 +50,17 @@ def create_api_key(company: Company) -> str:
     return key
 
 
-def seed_company(company: Company, *, entries: int, seed: int = 0) -> int:
+def seed_company(
+    company: Company, *, entries: int, seed: int = 0, today: date | None = None
+) -> int:
     """Create master data (accounts, contra account, tax codes, tags, vendors) if missing and
-    `entries` queued accounting entries, deterministically from `seed`; returns the count."""
+    `entries` queued accounting entries, deterministically from `seed` and `today` (the local
+    date by default; entries are dated on the days before it); returns the count."""
     if entries < 0:
         raise ValueError("entries must not be negative.")
     with transaction.atomic():
         master = ensure_master_data(company)
-        return generate_entries(company, master, count=entries, seed=seed)
+        return generate_entries(company, master, count=entries, seed=seed, today=today)
 
 
 def create_export_job(

@@ -13,7 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from exporthub.connectors.base import Connector
@@ -30,6 +30,7 @@ from exporthub.sync.claims import ClaimLost, claim_next_job, heartbeat, release
 from exporthub.sync.items import ItemPoster
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.models import ExportItem, ExportJob, FailureMode, ItemStatus, JobStatus
+from exporthub.sync.queue import enqueue_processing_at
 from exporthub.sync.queue_mirror import apply_job_results
 from exporthub.sync.wiring import open_erp, open_pleo
 from exporthub.sync.writeback import report_results
@@ -122,7 +123,8 @@ class JobRun:
                 "in Pleo's accounting settings, then export again.",
             )
             return
-        self.retry_due_items()
+        if not self.retry_due_items():
+            return  # handed back until the first waiting item is due
         report_results(self.pleo, self.job, all_remaining=True)
         self.finish()
 
@@ -258,41 +260,36 @@ class JobRun:
         page_rows = [row.pk for row in rows.values()]
         report_results(self.pleo, self.job, all_remaining=True, among=page_rows)
 
-    def retry_due_items(self) -> None:
-        """Retry items that hit a transient ERP error, with backoff, within a bounded window."""
+    def retry_due_items(self) -> bool:
+        """Retry the items whose next attempt is due; True when no item is left waiting.
+
+        Nothing sleeps here: items a transient ERP error put off until their `next_attempt_at`
+        are left for a one-off task at the earliest of those times, and the worker moves on.
+        Items due now are retried at once, in at most `SYNC_MAX_ATTEMPTS` passes.
+        """
         poster = self.poster()
-        deadline = time.monotonic() + settings.SYNC_RETRY_WINDOW_SECONDS
-        while True:
-            waiting = self.job.items.filter(status=ItemStatus.PENDING).select_related("job")
-            if not waiting.exists():
-                return
-            if time.monotonic() >= deadline:
-                for row in waiting:
-                    poster.fail(
-                        row,
-                        row.failure_reason_type or "unexpected_failure",
-                        row.failure_reason or "The entry could not be exported in time.",
-                        FailureMode.EXCEEDED,
-                        detail=row.error_detail,
-                    )
+        waiting = self.job.items.filter(status=ItemStatus.PENDING)
+        for _ in range(settings.SYNC_MAX_ATTEMPTS):
+            due = waiting.filter(
+                Q(next_attempt_at__lte=timezone.now()) | Q(next_attempt_at__isnull=True)
+            ).select_related("job")
+            rows = list(due.order_by("id")[:PAGE])
+            if not rows:
+                break
+            while rows:
+                for row in rows:
+                    poster.process(row)
+                    self.beat()
                 poster.flush()
-                return
-            next_due = (
-                waiting.filter(next_attempt_at__isnull=False)
-                .order_by("next_attempt_at")
-                .values_list("next_attempt_at", flat=True)
-                .first()
-            )
-            pause = (next_due - timezone.now()).total_seconds() if next_due else 0
-            if pause > 0:
-                time.sleep(min(pause, max(deadline - time.monotonic(), 0), HEARTBEAT_EVERY))
-            self.beat()
-            due = Q(next_attempt_at__lte=timezone.now()) | Q(next_attempt_at__isnull=True)
-            for row in waiting.filter(due):
-                poster.process(row)
-                self.beat()
-            poster.flush()
+                rows = list(due.filter(id__gt=rows[-1].pk).order_by("id")[:PAGE])
             report_results(self.pleo, self.job, all_remaining=False)
+        next_due = waiting.aggregate(first=Min("next_attempt_at"))["first"]
+        if next_due is None and not waiting.exists():
+            return True
+        when = max(next_due or timezone.now(), timezone.now())
+        enqueue_processing_at(self.integration.pk, when)
+        self.activity("sync.job.retry_scheduled", at=when.isoformat(), waiting=waiting.count())
+        return False
 
     def finish(self) -> None:
         self.job.recount()

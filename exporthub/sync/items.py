@@ -193,12 +193,16 @@ class ItemPoster:
         self.post(row, entry)
 
     def post(self, row: ExportItem, entry: JournalEntry) -> None:
+        counted = False
         try:
             ref = self.erp.find(entry.pleo_id)
             if ref is None:
                 row.attempts += 1
+                counted = True
                 ref = self.erp.post(entry)
         except RetryableError as error:
+            if not counted:
+                row.attempts += 1  # an ERP that cannot even be asked uses up an attempt too
             self.retry_later(row, error)
         except ConnectorError as error:
             self.fail(

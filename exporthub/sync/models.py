@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
@@ -393,6 +394,62 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+class OperationKind(models.TextChoices):
+    REFRESH_QUEUE = "refresh_queue", _("Refresh the export queue from Pleo")
+    RECHECK_PREFLIGHT = "recheck_preflight", _("Re-check the export queue")
+    REFRESH_ERP_RECORDS = "refresh_erp_records", _("Refresh the ERP's records")
+
+
+class OperationState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class BackgroundOperation(models.Model):
+    """One piece of slow work a user started from a page and a worker does (see operations.py).
+
+    The page shows its progress line until it is done; nothing slow runs inside the request.
+    """
+
+    kind = models.CharField(max_length=40, choices=OperationKind.choices)
+    integration = models.ForeignKey(
+        Integration, null=True, blank=True, on_delete=models.CASCADE, related_name="operations"
+    )
+    erp_connection = models.ForeignKey(
+        "connectors.ConnectorConfig",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="operations",
+    )
+    state = models.CharField(
+        max_length=10, choices=OperationState.choices, default=OperationState.QUEUED
+    )
+    progress = models.PositiveIntegerField(default=0, help_text="Entries or rows done so far.")
+    result = models.PositiveIntegerField(null=True, blank=True, help_text="The final count.")
+    error = models.TextField(blank=True, help_text="Why it failed, in the user's words.")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "integration", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.state})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (OperationState.DONE, OperationState.FAILED)
 
 
 from exporthub.sync.correction_models import Correction  # noqa: E402, F401  (registers the model)

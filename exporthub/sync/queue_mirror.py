@@ -115,11 +115,11 @@ class Preflight:
         )
 
 
-def refresh_export_queue(integration: Integration) -> int:
+def refresh_export_queue(integration: Integration, progress=None) -> int:
     """Rewrite the integration's mirror from Pleo's queue; returns how many entries it holds.
 
     Entries Pleo no longer lists as queued or exporting are removed. Pleo errors propagate and
-    leave the previous mirror untouched.
+    leave the previous mirror untouched. `progress(n)` hears the running count after each batch.
     """
     started = timezone.now()
     with open_erp(integration) as erp:
@@ -136,14 +136,19 @@ def refresh_export_queue(integration: Integration) -> int:
             if len(batch) >= BATCH:
                 seen += _upsert(integration, batch, tax_codes, account_names, preflight, started)
                 batch = []
+                if progress is not None:
+                    progress(seen)
         seen += _upsert(integration, batch, tax_codes, account_names, preflight, started)
     integration.queued_entries.filter(refreshed_at__lt=started).delete()
     return seen
 
 
-def recheck_preflight(integration: Integration) -> int:
+def recheck_preflight(integration: Integration, progress=None) -> int:
     """Recompute the stored pre-flight problems after mappings changed (no call to Pleo), and
-    drop "failed before" where the mapping that failure named now resolves."""
+    drop "failed before" where the mapping that failure named now resolves.
+
+    Returns how many rows changed; `progress(n)` hears how many rows were checked, now and then.
+    """
     preflight = Preflight(integration)
     changed = []
     rows = integration.queued_entries.only(
@@ -158,7 +163,11 @@ def recheck_preflight(integration: Integration) -> int:
         "bookkeeping_date",
         "last_failure_reason_type",
     )
+    checked = 0
     for chunk in _chunks(rows.iterator(chunk_size=2000), 2000):
+        checked += len(chunk)
+        if progress is not None:
+            progress(checked)
         failed = [row.entry_id for row in chunk if row.last_failure_reason_type]
         history = _last_items(integration, failed) if failed else {}
         for row in chunk:

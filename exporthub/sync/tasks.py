@@ -6,7 +6,7 @@ import logging
 
 from exporthub.connectors.errors import ConnectorError
 from exporthub.pleo.errors import PleoError
-from exporthub.sync import engine
+from exporthub.sync import engine, operations
 from exporthub.sync.claims import worker_id
 from exporthub.sync.corrections import send_waiting
 from exporthub.sync.detection import confirm_announced_job, due_for_poll, poll_integration
@@ -74,3 +74,8 @@ def process_announced_job(integration_id: int, pleo_job_id: str) -> int:
     if job is None or job.is_finished:
         return 0
     return engine.process_integration(integration_id, worker_id())
+
+
+def run_operation(operation_id: int) -> None:
+    """A slow operation a user started from a page (see sync/operations.py)."""
+    operations.run_operation(operation_id)

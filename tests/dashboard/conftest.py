@@ -26,7 +26,6 @@ def pleo_in_process(sandbox_transport, monkeypatch):
 @pytest.fixture(autouse=True)
 def quick_retries(settings):
     settings.SYNC_RETRY_MAX_DELAY_SECONDS = 0
-    settings.SYNC_RETRY_WINDOW_SECONDS = 2
     settings.SYNC_MAX_ATTEMPTS = 3
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from exporthub.sync.models import ExportItem
+from exporthub.sync.models import BackgroundOperation, ExportItem, OperationKind
 from tests.dashboard.conftest import make_user
 
 ORDER = {None: 0, "viewer": 1, "accountant": 2, "admin": 3}
@@ -26,6 +26,7 @@ PAGES = [
     ("dashboard:queue", ("integration",), "viewer", "GET"),
     ("dashboard:queue-refresh", ("integration",), "accountant", "POST"),
     ("dashboard:queue-export", ("integration",), "accountant", "POST"),
+    ("dashboard:operation-status", ("integration", "operation"), "viewer", "GET"),
     ("dashboard:entry-preview", ("integration", "entry"), "viewer", "GET"),
     ("dashboard:run-now", ("integration",), "accountant", "POST"),
     ("dashboard:mapping-list", ("integration",), "admin", "GET"),
@@ -60,6 +61,7 @@ KWARG_NAMES = {
     "integration": "pk",
     "entry": "entry_id",
     "mapping": "mapping_pk",
+    "operation": "operation_pk",
     "pleo": "pk",
     "erp": "pk",
     "user": "pk",
@@ -92,6 +94,9 @@ def objects_of(integration, job):
         "integration": integration.pk,
         "entry": item.accounting_entry_id,
         "mapping": integration.mappings.first().pk,
+        "operation": BackgroundOperation.objects.create(
+            kind=OperationKind.REFRESH_QUEUE, integration=integration
+        ).pk,
         "pleo": integration.pleo_connection_id,
         "erp": integration.erp_connection_id,
     }

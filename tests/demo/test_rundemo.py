@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import httpx
@@ -14,7 +16,7 @@ from cryptography.fernet import Fernet
 
 from exporthub.demo.services import MAPPINGS, seed_demo
 from exporthub.sync.models import Integration
-from tests.processes import PYTHON, ROOT
+from tests.processes import PYTHON, ROOT, descendants, running
 from tests.sync.helpers import ledger_ids
 
 
@@ -36,62 +38,130 @@ def test_seeding_the_demo_twice_changes_nothing_but_the_login(db, settings, tmp_
     assert integration.mappings.count() == len(MAPPINGS)
 
 
-@pytest.mark.slow
-def test_the_demo_exports_its_pending_job_and_stops_on_ctrl_c(tmp_path):
-    port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EXPORTHUB_"))
-    }
-    env.update(
-        SECRET_KEY="demo-test-secret",
-        EXPORTHUB_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        EXPORTHUB_PLEO_WEBHOOK_SECRET="whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB",
-        EXPORTHUB_DEMO_PASSWORD="demo-test-password",
-        EXPORTHUB_SANDBOX_ENABLED="True",
-        EXPORTHUB_DATA_DIR=str(tmp_path),
-    )
-    demo = subprocess.Popen(
-        [PYTHON, "manage.py", "rundemo", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        banner = ""
-        for line in demo.stdout:
-            banner += line
-            if "Press Ctrl-C" in line:
-                break
-        assert f"running at http://127.0.0.1:{port}/" in banner, banner
-        assert "sign in as: demo / demo-test-password" in banner
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}")
-        login = client.get("/accounts/login/")
-        assert login.status_code == 200
-        signed_in = client.post(
-            "/accounts/login/",
-            data={"username": "demo", "password": "demo-test-password",
-                  "csrfmiddlewaretoken": login.cookies["csrftoken"]},
-            headers={"referer": f"http://127.0.0.1:{port}/accounts/login/"},
-        )  # fmt: skip
-        assert signed_in.status_code == 302
+STARTUP_DEADLINE = 180  # seconds; generous, a loaded 2-core machine starts Django slowly
+STOP_BOUND = 5  # seconds from the signal until every process the demo started is gone
 
-        ledger = tmp_path / "demo" / "nordlys.beancount"
-        deadline = time.monotonic() + 120
-        while len(ledger_ids(ledger)) < 100:
-            assert time.monotonic() < deadline, "the demo did not export its pending job"
-            time.sleep(0.5)
-    finally:
-        demo.send_signal(signal.SIGINT)
-        demo.communicate(timeout=30)
-    assert demo.returncode == 0
-    leftovers = subprocess.run(
-        ["pgrep", "-f", f"runserver 127.0.0.1:{port}"], capture_output=True, text=True
-    )
-    assert leftovers.stdout == ""
+
+class RunningDemo:
+    """`manage.py rundemo` in a child process, its output collected by a thread."""
+
+    def __init__(self, tmp_path, *, sigint_ignored: bool = False):
+        self.port = free_port()
+        self.ledger = tmp_path / "demo" / "nordlys.beancount"
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "EXPORTHUB_"))
+        }
+        env.update(
+            SECRET_KEY="demo-test-secret",
+            EXPORTHUB_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+            EXPORTHUB_PLEO_WEBHOOK_SECRET="whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB",
+            EXPORTHUB_DEMO_PASSWORD="demo-test-password",
+            EXPORTHUB_SANDBOX_ENABLED="True",
+            EXPORTHUB_DATA_DIR=str(tmp_path),
+        )
+        command = [PYTHON, "manage.py", "rundemo", "--port", str(self.port)]
+        if sigint_ignored:
+            # As from a script that ignores Ctrl-C: the demo inherits SIGINT as SIG_IGN.
+            command = ["bash", "-c", 'trap "" INT; exec "$@"', "bash", *command]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.output = ""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.output += line
+
+    def wait_for(self, condition, what: str, deadline: float = STARTUP_DEADLINE) -> None:
+        end = time.monotonic() + deadline
+        while not condition():
+            assert self.process.poll() is None, f"the demo exited while {what}:\n{self.output}"
+            assert time.monotonic() < end, f"no {what} after {deadline} s:\n{self.output}"
+            time.sleep(0.2)
+
+    def wait_until_running(self) -> None:
+        self.wait_for(lambda: "Press Ctrl-C" in self.output, "banner")
+
+    def exported(self) -> int:
+        return len(ledger_ids(self.ledger))
+
+    def stop(self, signum: int) -> float:
+        """Send `signum`; return the seconds until the demo and all it started had stopped."""
+        started = descendants(self.process.pid) | {self.process.pid}
+        sent = time.monotonic()
+        self.process.send_signal(signum)
+        while running(started) and time.monotonic() - sent < 60:
+            time.sleep(0.05)
+        took = time.monotonic() - sent
+        self.process.wait(timeout=60)
+        self.reader.join(timeout=60)
+        assert running(started) == set(), f"still running after {took:.1f} s"
+        return took
+
+    def kill(self) -> None:
+        """Leave nothing behind whatever happened in the test."""
+        for pid in descendants(self.process.pid) | {self.process.pid}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def start_demo(tmp_path):
+    demos = []
+
+    def start(**options) -> RunningDemo:
+        demos.append(RunningDemo(tmp_path, **options))
+        return demos[-1]
+
+    yield start
+    for demo in demos:
+        demo.kill()
+
+
+@pytest.mark.slow
+def test_the_demo_exports_its_pending_job_and_stops_on_ctrl_c(start_demo):
+    demo = start_demo()
+    demo.wait_until_running()
+    assert f"running at http://127.0.0.1:{demo.port}/" in demo.output, demo.output
+    assert "sign in as: demo / demo-test-password" in demo.output
+    client = httpx.Client(base_url=f"http://127.0.0.1:{demo.port}")
+    login = client.get("/accounts/login/")
+    assert login.status_code == 200
+    signed_in = client.post(
+        "/accounts/login/",
+        data={"username": "demo", "password": "demo-test-password",
+              "csrfmiddlewaretoken": login.cookies["csrftoken"]},
+        headers={"referer": f"http://127.0.0.1:{demo.port}/accounts/login/"},
+    )  # fmt: skip
+    assert signed_in.status_code == 302
+    demo.wait_for(lambda: demo.exported() >= 100, "export of the pending job")
+
+    took = demo.stop(signal.SIGINT)
+
+    assert took < STOP_BOUND
+    assert demo.process.returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signum", "sigint_ignored"),
+    [(signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["sigterm", "ctrl-c-from-a-script-that-ignores-it"],
+)
+def test_the_demo_stops_everything_it_started_mid_job(start_demo, signum, sigint_ignored):
+    demo = start_demo(sigint_ignored=sigint_ignored)
+    demo.wait_until_running()
+    demo.wait_for(lambda: demo.exported() >= 1, "first exported entry")
+
+    took = demo.stop(signum)
+
+    assert took < STOP_BOUND, demo.output
+    assert demo.process.returncode == 0
 
 
 def test_the_tryton_demo_points_its_erp_connection_at_the_running_server(db, settings, tmp_path):

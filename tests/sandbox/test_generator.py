@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 from exporthub.core.money import currency_exponent
 from exporthub.sandbox import services
 from exporthub.sandbox.export_items import WALLET_TYPES
@@ -15,7 +17,8 @@ def fingerprint(company):
     ]  # fmt: skip
 
 
-def test_it_is_deterministic_for_a_seed(db):
+def test_it_is_deterministic_for_a_seed_and_a_day(db, time_machine):
+    time_machine.move_to(datetime(2026, 12, 1, 9, tzinfo=UTC), tick=False)
     first, _ = services.create_company(name="One ApS")
     second, _ = services.create_company(name="Two ApS")
     third, _ = services.create_company(name="Three ApS")
@@ -24,6 +27,30 @@ def test_it_is_deterministic_for_a_seed(db):
     services.seed_company(third, entries=200, seed=43)
     assert fingerprint(first) == fingerprint(second)
     assert fingerprint(first) != fingerprint(third)
+
+
+def test_it_dates_entries_on_the_90_days_before_today(db, time_machine):
+    time_machine.move_to(datetime(2027, 2, 10, 9, tzinfo=UTC), tick=False)
+    company, _ = services.create_company(name="Alive ApS")
+    services.seed_company(company, entries=300, seed=5)
+    days = {entry.performed_at.date() for entry in AccountingEntry.objects.filter(company=company)}
+    assert min(days) >= date(2026, 11, 12)  # 90 days before 10 Feb 2027
+    assert max(days) <= date(2027, 2, 9)  # never today, never in the future
+    assert len(days) > 60  # spread over the window, not bunched
+
+
+def test_the_same_seed_on_another_day_shifts_the_dates_by_that_many_days(db):
+    monday, _ = services.create_company(name="Monday ApS")
+    friday, _ = services.create_company(name="Friday ApS")
+    services.seed_company(monday, entries=50, seed=9, today=date(2026, 6, 1))
+    services.seed_company(friday, entries=50, seed=9, today=date(2026, 6, 5))
+
+    def dates(company):
+        return [
+            e.performed_at for e in AccountingEntry.objects.filter(company=company).order_by("pk")
+        ]
+
+    assert [d + timedelta(days=4) for d in dates(monday)] == dates(friday)
 
 
 def test_it_covers_the_kinds_of_spend_an_integration_meets(db):

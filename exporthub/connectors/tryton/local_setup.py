@@ -2,9 +2,9 @@
 
 Usage: python local_setup.py DBNAME OUTPUT.json, with TRYTOND_DATABASE__* set by the caller.
 The modules must already be activated (trytond-admin). Creates the company (EUR), the generic
-English chart, fiscal year 2026 with monthly periods, a 25 % purchase tax, two analytic roots
-(DEPT with SALES/OPS, PROJECT with APOLLO), a supplier party with code and a REST key for admin,
-then writes what the tests need to OUTPUT.json.
+English chart, fiscal years for last year and this one (monthly periods), a 25 % purchase tax,
+two analytic roots (DEPT with SALES/OPS, PROJECT with APOLLO), a supplier party with code and a
+REST key for admin, then writes what the tests need to OUTPUT.json.
 """
 
 from __future__ import annotations
@@ -13,6 +13,11 @@ import datetime as dt
 import json
 import sys
 from decimal import Decimal
+
+
+def fiscal_years(today: dt.date) -> list[int]:
+    """Last year and this one: the demo's entries reach up to 90 days back from today."""
+    return [today.year - 1, today.year]
 
 
 def main(database: str, output: str) -> None:
@@ -57,23 +62,26 @@ def main(database: str, output: str) -> None:
     Strict = Model.get("ir.sequence.strict")
     (move_type,) = SequenceType.find([("name", "=", "Account Move")], limit=1)
     (invoice_type,) = SequenceType.find([("name", "=", "Invoice")], limit=1)
-    move_sequence = Strict(name="2026", sequence_type=move_type, company=company)
-    move_sequence.save()
-    invoice_sequence = Strict(name="2026 invoices", sequence_type=invoice_type, company=company)
-    invoice_sequence.save()
     FiscalYear = Model.get("account.fiscalyear")
-    year = FiscalYear(
-        name="2026",
-        start_date=dt.date(2026, 1, 1),
-        end_date=dt.date(2026, 12, 31),
-        company=company,
-        move_sequence=move_sequence,
-    )
-    (sequences,) = year.invoice_sequences
-    for field in ("out_invoice", "in_invoice", "out_credit_note", "in_credit_note"):
-        setattr(sequences, f"{field}_sequence", invoice_sequence)
-    year.save()
-    year.click("create_period")
+    for year_number in fiscal_years(dt.date.today()):
+        move_sequence = Strict(name=str(year_number), sequence_type=move_type, company=company)
+        move_sequence.save()
+        invoice_sequence = Strict(
+            name=f"{year_number} invoices", sequence_type=invoice_type, company=company
+        )
+        invoice_sequence.save()
+        year = FiscalYear(
+            name=str(year_number),
+            start_date=dt.date(year_number, 1, 1),
+            end_date=dt.date(year_number, 12, 31),
+            company=company,
+            move_sequence=move_sequence,
+        )
+        (sequences,) = year.invoice_sequences
+        for field in ("out_invoice", "in_invoice", "out_credit_note", "in_credit_note"):
+            setattr(sequences, f"{field}_sequence", invoice_sequence)
+        year.save()
+        year.click("create_period")
 
     Tax = Model.get("account.tax")
     tax = Tax(

@@ -1,8 +1,9 @@
 """A real trytond server on this machine (tests, demo, bench): template built once, then copied.
 
-The template (company, chart, fiscal year 2026, a 25 % tax, analytic roots, a REST key) is built
-by trytond-admin plus local_setup.py, under a name that includes a hash of the Tryton version,
-the modules and the setup script, so it is reused across runs until one of those changes. It is
+The template (company, chart, fiscal years for last year and this one, a 25 % tax, analytic
+roots, a REST key) is built by trytond-admin plus local_setup.py, under a name that includes a
+hash of the Tryton version, the modules, the setup script and the year, so it is reused across
+runs until one of those changes. It is
 only given its final name once complete, so an interrupted build is never mistaken for a template.
 
 PostgreSQL (when DATABASE_URL points at it): the template is a database on that server and each
@@ -15,6 +16,7 @@ request (about 0.5 s), which `clone()` does, so the test itself only pays for it
 from __future__ import annotations
 
 import contextlib
+import datetime
 import fcntl
 import hashlib
 import itertools
@@ -38,7 +40,14 @@ BIN = Path(sys.executable).parent
 
 
 def template_key() -> str:
-    parts = [version("trytond"), version("trytond_account"), *MODULES, SETUP_SCRIPT.read_text()]
+    """Changes with Tryton, the modules, the setup script and the year (its fiscal years)."""
+    parts = [
+        version("trytond"),
+        version("trytond_account"),
+        *MODULES,
+        SETUP_SCRIPT.read_text(),
+        str(datetime.date.today().year),
+    ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
 
 

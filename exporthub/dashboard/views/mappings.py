@@ -24,8 +24,9 @@ from exporthub.sync.mapping_csv import (
     import_mappings,
 )
 from exporthub.sync.mapping_health import items_at_risk, mapping_flags
-from exporthub.sync.models import Mapping
-from exporthub.sync.queue import enqueue_preflight_recheck
+from exporthub.sync.models import Mapping, OperationKind
+from exporthub.sync.operations import latest as latest_operation
+from exporthub.sync.operations import start_operation
 
 FIX_FIELDS = ("kind", "pleo_key", "pleo_label")  # what a fix link from a failure carries
 
@@ -33,7 +34,7 @@ FIX_FIELDS = ("kind", "pleo_key", "pleo_label")  # what a fix link from a failur
 @role_required(ADMIN)
 def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
-    records = ensure_fresh(integration.erp_connection, user=request.user)
+    records = ensure_fresh(integration.erp_connection, user=request.user, integration=integration)
     if request.htmx and request.htmx.target == "erp-suggestions":
         return _suggestions(request, integration, records)
     form = MappingForm(
@@ -63,7 +64,7 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
             after={"kind": mapping.kind, "pleo_key": mapping.pleo_key, "erp_key": mapping.erp_key},
             integration=integration.pk,
         )
-        enqueue_preflight_recheck(integration.pk)
+        _recheck(integration, request.user)
         messages.success(request, _("Mapping saved: %(mapping)s.") % {"mapping": mapping})
         return redirect("dashboard:mapping-list", pk=integration.pk)
     mappings = list(integration.mappings.order_by("kind", "pleo_key"))
@@ -78,7 +79,12 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
         "choices": erp_choices(integration.erp_connection),
         "records": records,
         "fix": {name: form[name].value() for name in FIX_FIELDS},
-    }
+        "operations": [
+            latest_operation(OperationKind.REFRESH_ERP_RECORDS, integration=integration,
+                             erp_connection=integration.erp_connection),
+            latest_operation(OperationKind.RECHECK_PREFLIGHT, integration=integration),
+        ],
+    }  # fmt: skip
     return render(
         request, "dashboard/mappings/mapping_list.html", context, status=422 if form.errors else 200
     )
@@ -116,7 +122,7 @@ def mapping_delete(request: HttpRequest, pk: int, mapping_pk: int) -> HttpRespon
         before=before,
         integration=integration.pk,
     )
-    enqueue_preflight_recheck(integration.pk)
+    _recheck(integration, request.user)
     messages.success(request, _("Mapping deleted."))
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
@@ -159,7 +165,7 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
             obj=integration,
             rows=count,
         )
-        enqueue_preflight_recheck(integration.pk)
+        _recheck(integration, request.user)
         messages.success(request, f"Imported {count} mappings.")
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
@@ -170,8 +176,13 @@ def mapping_refresh_records(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask a worker to read the ERP's records now; back to the page (and the mapping being
     written, as a fix link started it), which shows them once they are read."""
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
-    request_refresh(integration.erp_connection, user=request.user)
+    request_refresh(integration.erp_connection, user=request.user, integration=integration)
     messages.info(request, _("Reading the ERP's records; they appear here when they are read."))
     fix = {name: request.POST[name] for name in FIX_FIELDS if request.POST.get(name)}
     target = reverse("dashboard:mapping-list", args=[integration.pk])
     return redirect(f"{target}?{urlencode(fix)}#mapping-form" if fix else target)
+
+
+def _recheck(integration, user) -> None:
+    """Pre-flight badges follow the mappings: re-checked by a worker, not in this request."""
+    start_operation(OperationKind.RECHECK_PREFLIGHT, integration=integration, user=user)

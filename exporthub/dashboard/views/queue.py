@@ -24,11 +24,10 @@ from exporthub.dashboard.views.common import (
 )
 from exporthub.pleo.errors import PleoError
 from exporthub.sync.actions import create_export_job, run_now
-from exporthub.sync.queue_mirror import (
-    apply_job_results,
-    record_export_request,
-    refresh_export_queue,
-)
+from exporthub.sync.models import OperationKind
+from exporthub.sync.operations import latest as latest_operation
+from exporthub.sync.operations import start_operation
+from exporthub.sync.queue_mirror import apply_job_results, record_export_request
 
 MAX_EXPORT = 10_000
 QUEUE_COLUMNS = 9  # columns of a queue row besides the checkbox (the preview row spans them)
@@ -60,6 +59,7 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
         "families": _families(integration),
         "query": query_without_page(request),
         "can_export": has_role(request.user, ACCOUNTANT),
+        "refresh": latest_operation(OperationKind.REFRESH_QUEUE, integration=integration),
     }
     return render_page(request, "dashboard/queue/queue.html", context, "queue-table")
 
@@ -74,12 +74,11 @@ def _families(integration) -> list[str]:
 @role_required(ACCOUNTANT)
 def queue_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
-    try:
-        count = refresh_export_queue(integration)
-    except PleoError as error:
-        messages.error(request, f"Pleo did not answer: {error}")
-    else:
-        messages.success(request, f"The queue is up to date: {count} entries wait in Pleo.")
+    _operation, started = start_operation(
+        OperationKind.REFRESH_QUEUE, integration=integration, user=request.user
+    )
+    if not started:
+        messages.info(request, _("A refresh from Pleo is already under way."))
     return redirect("dashboard:queue", pk=integration.pk)
 
 

@@ -1,0 +1,152 @@
+"""A transient ERP error never holds a worker: the job is handed back and resumed when due."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django_q.models import Schedule
+from django_q.scheduler import scheduler
+
+from exporthub.connectors.beancount.connector import BeancountConnector
+from exporthub.connectors.errors import UnreachableError
+from exporthub.sandbox import services as sandbox
+from exporthub.sync.models import ExportItem, ItemStatus
+from exporthub.sync.queue import PROCESS_TASK
+from tests.sync.helpers import ledger_ids, pleo_job, postable_entry_ids, run
+
+
+@pytest.fixture(autouse=True)
+def no_sleeping(monkeypatch):
+    def refuse(seconds):
+        raise AssertionError(f"a worker slept {seconds} s")
+
+    monkeypatch.setattr(time, "sleep", refuse)
+
+
+@pytest.fixture
+def ledger_down_once(monkeypatch):
+    """The ledger refuses the first write of each entry, as a briefly unmounted disk would."""
+    real_post = BeancountConnector.post
+    refused: set[str] = set()
+
+    def flaky_post(self, entry):
+        if entry.pleo_id not in refused:
+            refused.add(entry.pleo_id)
+            raise UnreachableError("The ledger's disk is not mounted.")
+        return real_post(self, entry)
+
+    monkeypatch.setattr(BeancountConnector, "post", flaky_post)
+
+
+@pytest.fixture
+def thirty_second_backoff(settings):
+    settings.SYNC_RETRY_MAX_DELAY_SECONDS = 30
+
+
+NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+
+
+def retry_schedules(integration):
+    return Schedule.objects.filter(func=PROCESS_TASK, args=repr(integration.pk))
+
+
+def test_a_transient_error_hands_the_job_back_with_a_run_scheduled_for_when_it_is_due(
+    integration, company, ledger_path, ledger_down_once, thirty_second_backoff, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 2))
+
+    job = run(integration)
+
+    assert job.status == "in_progress"
+    assert job.claimed_by == ""  # the worker let go of it
+    items = ExportItem.objects.filter(job=job)
+    assert {item.status for item in items} == {ItemStatus.PENDING}
+    first_due = min(item.next_attempt_at for item in items)
+    assert first_due == NOW + timedelta(seconds=30)
+    (schedule,) = retry_schedules(integration)
+    assert schedule.schedule_type == Schedule.ONCE
+    assert schedule.next_run == first_due
+    assert ledger_ids(ledger_path) == []
+    assert pleo_job(job).status == "in_progress"
+
+
+def test_the_scheduled_run_posts_the_waiting_items_and_closes_the_job(
+    integration, company, ledger_path, ledger_down_once, thirty_second_backoff, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    ids = postable_entry_ids(company, 2)
+    sandbox.create_export_job(company, entry_ids=ids)
+    job = run(integration)
+    (schedule,) = retry_schedules(integration)
+
+    time_machine.move_to(schedule.next_run + timedelta(seconds=1), tick=False)
+    scheduler()
+
+    job.refresh_from_db()
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+    assert pleo_job(job).status == "completed"
+    assert not retry_schedules(integration).exists()
+
+
+def test_a_run_before_the_items_are_due_posts_nothing_and_keeps_one_schedule(
+    integration, company, ledger_path, ledger_down_once, thirty_second_backoff, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 2))
+    job = run(integration)
+
+    time_machine.shift(5)
+    job = run(integration)  # e.g. the minute's poll, early
+
+    assert job.status == "in_progress"
+    assert ledger_ids(ledger_path) == []
+    assert retry_schedules(integration).count() == 1
+
+
+def test_items_that_use_up_their_attempts_fail_and_the_job_closes(
+    integration, company, ledger_path, monkeypatch, thirty_second_backoff, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 2))
+
+    def down(self, entry):
+        raise UnreachableError("The ledger's disk is not mounted.")
+
+    monkeypatch.setattr(BeancountConnector, "post", down)
+    job = run(integration)
+    while job.status == "in_progress":
+        (schedule,) = retry_schedules(integration)
+        time_machine.move_to(schedule.next_run + timedelta(seconds=1), tick=False)
+        scheduler()
+        job.refresh_from_db()
+
+    assert job.status == "completed_with_errors"
+    items = ExportItem.objects.filter(job=job)
+    assert {item.failure_reason_type for item in items} == {"accounting_system_unreachable"}
+    assert all("gave up after 3 attempts" in item.failure_reason for item in items)
+    assert pleo_job(job).status == "completed_with_errors"
+
+
+def test_an_erp_that_cannot_even_be_asked_uses_up_attempts_too(
+    integration, company, ledger_path, monkeypatch, thirty_second_backoff, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 1))
+
+    def unreachable(self, pleo_id):
+        raise UnreachableError("The ledger's disk is not mounted.")
+
+    monkeypatch.setattr(BeancountConnector, "find", unreachable)
+    job = run(integration)
+    while job.status == "in_progress":
+        (schedule,) = retry_schedules(integration)
+        time_machine.move_to(schedule.next_run + timedelta(seconds=1), tick=False)
+        scheduler()
+        job.refresh_from_db()
+
+    assert job.status == "completed_with_errors"
+    assert ExportItem.objects.get(job=job).attempts == 3
