@@ -39,7 +39,7 @@ def test_erp_connection(config: ConnectorConfig, *, user) -> CheckResult:
 def test_pleo_connection(connection: PleoConnection, *, user) -> CheckResult:
     """Read the connection's company from Pleo; logged either way."""
     try:
-        with PleoClient.for_connection(connection, transport=wiring.pleo_transport) as pleo:
+        with PleoClient.for_connection(connection, transport=wiring.pleo_transport()) as pleo:
             company = pleo.get_company(str(connection.company_id))
     except PleoError as error:
         result = CheckResult(False, str(error))

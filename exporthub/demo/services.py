@@ -43,7 +43,7 @@ MAPPINGS = [
     (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2400", "Supplier invoices"),
     (Mapping.Kind.CONTRA_ACCOUNT, "*", "2820", "Owed to employees"),
 ]
-# The sandbox's chart onto Tryton's generic English chart (connectors/tryton/local_setup.py).
+# The sandbox's chart onto Tryton's generic English chart (devtools/tryton/local_setup.py).
 # Entries with a reverse-charge or exempt tax code stay unmapped on purpose, to show failures.
 TRYTON_MAPPINGS = [
     (Mapping.Kind.ACCOUNT, "*", "5.1.3", "Services"),

@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
 from exporthub.demo.services import DEMO_USERNAME, TrytonTarget, seed_demo
@@ -101,17 +103,20 @@ class Command(BaseCommand):
             self._stop(processes)
 
     def _start_tryton(self):
+        # The local Tryton server is development tooling outside the installed package: `make run
+        # EXPORTHUB_DEMO_ERP=tryton` installs Tryton and names the helper that starts it.
+        helper = os.environ.get("EXPORTHUB_DEMO_TRYTON_SERVER", "")
         try:
-            from exporthub.connectors.tryton.localserver import BIN, start_lasting_server
+            start_server = import_string(helper)
         except ImportError:
-            BIN = None
-        if BIN is None or not (BIN / "trytond").exists():
+            start_server = None
+        if start_server is None or not (Path(sys.executable).parent / "trytond").exists():
             raise CommandError(
                 "Tryton is not installed here: run `make run EXPORTHUB_DEMO_ERP=tryton`, "
                 "which installs it."
             )
         self.stdout.write("Starting Tryton (the first start builds its database, about 30 s)…")
-        return start_lasting_server(settings.DATA_DIR / "demo" / "tryton", TRYTON_DATABASE)
+        return start_server(settings.DATA_DIR / "demo" / "tryton", TRYTON_DATABASE)
 
     def _spawn(self, *command: str) -> subprocess.Popen:
         # Own process groups, so Ctrl-C reaches them through us and we stop them in order.
