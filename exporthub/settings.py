@@ -76,11 +76,10 @@ INSTALLED_APPS = [
     "django_q",
     "exporthub.core",
     "exporthub.pleo",
-    "exporthub.sandbox",
-    "exporthub.demo",
     "exporthub.connectors",
     "exporthub.sync",
     "exporthub.dashboard",
+    "exporthub.ops",
 ]
 
 MIDDLEWARE = [
@@ -176,8 +175,11 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-# The Pleo sandbox (our stand-in for Pleo in the demo and the tests).
+# The Pleo sandbox (our stand-in for Pleo in the demo and the tests) and the demo: installed only
+# when enabled, so a production database has no sandbox tables.
 SANDBOX_ENABLED = env_bool("EXPORTHUB_SANDBOX_ENABLED", default=False)
+if SANDBOX_ENABLED:
+    INSTALLED_APPS += ["exporthub.sandbox", "exporthub.demo"]
 # How long an export job may sit idle before the sandbox expires it, in seconds (Pleo: one hour).
 SANDBOX_JOB_EXPIRY_SECONDS = env_int("EXPORTHUB_SANDBOX_JOB_EXPIRY_SECONDS", 3600)
 # Where the sandbox posts signed `v1.export-job.created` webhooks (empty: none are sent).
@@ -186,6 +188,9 @@ SANDBOX_WEBHOOK_URL = env("EXPORTHUB_SANDBOX_WEBHOOK_URL")
 PLEO_WEBHOOK_SECRET = env("EXPORTHUB_PLEO_WEBHOOK_SECRET")
 
 # Pleo API client.
+# A callable (or its dotted path) returning the httpx transport to reach Pleo through; None means
+# real HTTP. Only the tests and the bench set it, to reach the sandbox in-process.
+PLEO_TRANSPORT_FACTORY = None
 PLEO_PAGE_SIZE = env_int("EXPORTHUB_PLEO_PAGE_SIZE", 100)
 PLEO_TIMEOUT_SECONDS = env_int("EXPORTHUB_PLEO_TIMEOUT_SECONDS", 30)
 PLEO_MAX_ATTEMPTS = env_int("EXPORTHUB_PLEO_MAX_ATTEMPTS", 6)
@@ -209,3 +214,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("EXPORTHUB_LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
+
+# Operations: /healthz and /metrics (exporthub/ops).
+# The worker's heartbeat (a schedule every minute) counts as stale after this many seconds.
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("EXPORTHUB_HEALTH_WORKER_MAX_AGE_SECONDS", 300)
+# An integration counts as not polling when its last poll is older than its interval plus this.
+HEALTH_POLL_GRACE_SECONDS = env_int("EXPORTHUB_HEALTH_POLL_GRACE_SECONDS", 600)
+# /metrics answers a request bearing this token (Authorization: Bearer …) or coming from one of
+# the networks below; with neither set, /metrics is off (404).
+METRICS_TOKEN = env("EXPORTHUB_METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("EXPORTHUB_METRICS_ALLOWED_NETWORKS")

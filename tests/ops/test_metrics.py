@@ -1,0 +1,71 @@
+"""/metrics: Prometheus text computed from the database, behind a token or an allowed network."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from exporthub.sync.models import ExportItem
+from tests.sync.helpers import run
+
+TOKEN = "metrics-test-token"
+
+
+@pytest.fixture(autouse=True)
+def metrics_token(settings):
+    settings.METRICS_TOKEN = TOKEN
+    settings.METRICS_ALLOWED_NETWORKS = []
+
+
+def scrape(client) -> dict[tuple[str, tuple], float]:
+    answer = client.get("/metrics", headers={"authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 200
+    assert answer["Content-Type"].startswith("text/plain")
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.content.decode())
+        for sample in family.samples
+    }
+
+
+def test_it_counts_what_an_export_posted_and_failed_by_reason_type(client, company, integration):
+    from exporthub.sandbox import services as sandbox
+
+    sandbox.create_export_job(company)  # every queued entry: the seed leaves a few unmapped
+    job = run(integration)
+    posted = ExportItem.objects.filter(job=job, status="successful").count()
+    failed = ExportItem.objects.filter(job=job, status="failed")
+    assert posted > 0 and failed.exists()
+
+    metrics = scrape(client)
+
+    assert metrics[("exporthub_items_posted_total", ())] == posted
+    for reason_type in {item.failure_reason_type for item in failed}:
+        expected = failed.filter(failure_reason_type=reason_type).count()
+        assert (
+            metrics[("exporthub_items_failed_total", (("reason_type", reason_type),))] == expected
+        )
+    assert metrics[("exporthub_jobs", (("status", job.status),))] == 1
+    assert metrics[("exporthub_job_duration_seconds_count", ())] == 1
+    assert metrics[("exporthub_job_duration_seconds_bucket", (("le", "+Inf"),))] == 1
+    assert metrics[("exporthub_erp_write_attempts_total", (("kind", "attempt"),))] >= posted
+    assert ("exporthub_task_queue_depth", ()) in metrics
+
+
+def test_without_the_token_it_refuses(client, db):
+    assert client.get("/metrics").status_code == 401
+    wrong = client.get("/metrics", headers={"authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+
+
+def test_an_allowed_network_needs_no_token(client, db, settings):
+    settings.METRICS_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 401
+
+
+def test_with_neither_token_nor_networks_metrics_are_off(client, db, settings):
+    settings.METRICS_TOKEN = ""
+
+    assert client.get("/metrics").status_code == 404
