@@ -6,7 +6,7 @@ import os
 from django.db import models
 
 from exporthub.connectors.registry import connector_choices, get_connector_class
-from exporthub.core.fields import EncryptedTextField
+from exporthub.core.fields import EncryptedTextField, unreadable_secrets
 
 
 class ConnectorConfig(models.Model):
@@ -26,6 +26,11 @@ class ConnectorConfig(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    @property
+    def unreadable_secrets(self) -> list[str]:
+        """Stored secrets that no configured key decrypts: the pages ask to re-enter them."""
+        return unreadable_secrets(self)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"

@@ -9,3 +9,6 @@ class OpsConfig(AppConfig):
     name = "exporthub.ops"
     label = "ops"
     verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from exporthub.ops import checks  # noqa: F401  (registers the start-up checks)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.utils import timezone
 
-from exporthub.core.fields import EncryptedTextField
+from exporthub.core.fields import EncryptedTextField, unreadable_secrets
 
 PLEO_PRODUCTION_URL = "https://external.pleo.io"
 
@@ -57,6 +57,11 @@ class PleoConnection(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    @property
+    def unreadable_secrets(self) -> list[str]:
+        """Stored secrets that no configured key decrypts: the pages ask to re-enter them."""
+        return unreadable_secrets(self)
 
     def __str__(self) -> str:
         company = f" ({self.company_id})" if self.company_id else ""
