@@ -27,13 +27,13 @@ class ConnectorConfig(models.Model):
     class Meta:
         ordering = ["name"]
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
     @property
     def unreadable_secrets(self) -> list[str]:
         """Stored secrets that no configured key decrypts: the pages ask to re-enter them."""
         return unreadable_secrets(self)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.kind})"
 
     def _secrets(self) -> dict[str, str]:
         return json.loads(self.secrets) if self.secrets else {}

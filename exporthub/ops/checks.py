@@ -1,4 +1,4 @@
-"""Start-up checks (Django's system check framework): they run before `bin/serve` starts anything."""
+"""Start-up checks (Django's system check framework), run before `bin/serve` starts anything."""
 
 from __future__ import annotations
 

@@ -58,14 +58,14 @@ class PleoConnection(models.Model):
     class Meta:
         ordering = ["name"]
 
+    def __str__(self) -> str:
+        company = f" ({self.company_id})" if self.company_id else ""
+        return f"{self.name}{company}"
+
     @property
     def unreadable_secrets(self) -> list[str]:
         """Stored secrets that no configured key decrypts: the pages ask to re-enter them."""
         return unreadable_secrets(self)
-
-    def __str__(self) -> str:
-        company = f" ({self.company_id})" if self.company_id else ""
-        return f"{self.name}{company}"
 
     def access_token_expired(self, now: datetime | None = None, skew: float = 30) -> bool:
         """True when the access token is missing or expires within `skew` seconds."""
