@@ -206,14 +206,41 @@ SYNC_RETRY_MAX_DELAY_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_MAX_DELAY_SECONDS",
 # How long one job run keeps retrying transient ERP errors before failing those items.
 SYNC_RETRY_WINDOW_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_WINDOW_SECONDS", 120)
 
+# Logs go to standard output; EXPORTHUB_LOG_FORMAT=json writes one JSON object a line, with the
+# job, integration and item the engine is working on (exporthub/ops/logs.py).
+LOG_FORMAT = env("EXPORTHUB_LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"EXPORTHUB_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+LOG_LEVEL = env("EXPORTHUB_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("EXPORTHUB_LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "exporthub.ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # django-q2 adds a handler of its own unless its logger has one.
+        "django-q": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
 }
+
+# Optional error tracking: web errors, task failures and the engine's caught errors go to Sentry.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from exporthub.ops.sentry import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT"),
+        release=env("SENTRY_RELEASE"),
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )
+    Q_CLUSTER["error_reporter"] = {"exporthub": {}}
 
 # Operations: /healthz and /metrics (exporthub/ops).
 # The worker's heartbeat (a schedule every minute) counts as stale after this many seconds.

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from exporthub.connectors.base import Connector, ExternalRef, JournalEntry
 from exporthub.connectors.errors import ConnectorError, RetryableError
+from exporthub.core.errors import report_exception
+from exporthub.core.logcontext import log_context
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 from exporthub.sync.item_summary import SUMMARY_FIELDS, apply_summary
@@ -143,6 +145,10 @@ class ItemPoster:
 
     def process(self, row: ExportItem) -> None:
         """Post the row's payload (already stored on it) unless it is finished or not yet due."""
+        with log_context(item=str(row.accounting_entry_id)):
+            self._process(row)
+
+    def _process(self, row: ExportItem) -> None:
         if row.status in (ItemStatus.SUCCESSFUL, ItemStatus.FAILED, ItemStatus.ABANDONED):
             return
         if not row.is_due():
@@ -196,6 +202,7 @@ class ItemPoster:
             )
         except Exception as error:  # a bug or an unknown ERP answer: record it, keep going
             log.exception("Unexpected error posting item %s", row.accounting_entry_id)
+            report_exception()
             self.fail(
                 row,
                 "unexpected_failure",
