@@ -100,3 +100,12 @@ def test_a_heartbeat_keeps_one_row_per_machine(db):
     heartbeat()
 
     assert WorkerHeartbeat.objects.count() == 1
+
+
+def test_the_command_line_check_fails_like_the_endpoint(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("healthcheck", "--scope", "web")
+    with pytest.raises(CommandError, match="failing: worker"):
+        call_command("healthcheck")
