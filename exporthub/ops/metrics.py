@@ -18,6 +18,8 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from exporthub.core.models import ActivityEntry
+from exporthub.sync.claims import CLAIM_TAKEN_OVER
 from exporthub.sync.models import ExportItem, ExportJob, JobStatus
 
 # Seconds from start to completion of an export job.
@@ -31,6 +33,7 @@ class DatabaseCollector(Collector):
         yield self.job_durations()
         yield self.erp_attempts()
         yield self.queue_depth()
+        yield self.claims_taken_over()
 
     def items(self) -> Iterator:
         posted = CounterMetricFamily(
@@ -108,6 +111,14 @@ class DatabaseCollector(Collector):
         gauge = GaugeMetricFamily("exporthub_task_queue_depth", "Tasks waiting in the broker.")
         gauge.add_metric([], get_broker().queue_size() or 0)
         return gauge
+
+    def claims_taken_over(self) -> CounterMetricFamily:
+        family = CounterMetricFamily(
+            "exporthub_claims_taken_over",
+            "Jobs a worker took over because the worker holding them stopped beating.",
+        )
+        family.add_metric([], ActivityEntry.objects.filter(action=CLAIM_TAKEN_OVER).count())
+        return family
 
 
 def registry() -> CollectorRegistry:

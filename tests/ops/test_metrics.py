@@ -69,3 +69,24 @@ def test_with_neither_token_nor_networks_metrics_are_off(client, db, settings):
     settings.METRICS_TOKEN = ""
 
     assert client.get("/metrics").status_code == 404
+
+
+def test_it_counts_claims_taken_over_from_dead_workers(client, company, integration, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from exporthub.sandbox import services as sandbox
+    from exporthub.sync.claims import claim_next_job
+    from exporthub.sync.detection import poll_integration
+    from exporthub.sync.models import ExportJob
+
+    sandbox.create_export_job(company)
+    poll_integration(integration)
+    job = claim_next_job(integration.pk, "worker-that-dies")
+    long_ago = timezone.now() - timedelta(seconds=settings.SYNC_CLAIM_STALE_SECONDS + 1)
+    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=long_ago)
+
+    assert scrape(client)[("exporthub_claims_taken_over_total", ())] == 0
+    assert claim_next_job(integration.pk, "worker-that-lives").pk == job.pk
+    assert scrape(client)[("exporthub_claims_taken_over_total", ())] == 1
