@@ -189,9 +189,10 @@ SANDBOX_WEBHOOK_URL = env("EXPORTHUB_SANDBOX_WEBHOOK_URL")
 PLEO_WEBHOOK_SECRET = env("EXPORTHUB_PLEO_WEBHOOK_SECRET")
 
 # Pleo API client.
-# A callable (or its dotted path) returning the httpx transport to reach Pleo through; None means
-# real HTTP. Only the tests and the bench set it, to reach the sandbox in-process.
-PLEO_TRANSPORT_FACTORY = None
+# A callable (or its dotted path) returning the httpx transport to reach Pleo through. The default
+# is real HTTP with every call counted for /metrics; the tests and the bench set their own, to
+# reach the sandbox in-process.
+PLEO_TRANSPORT_FACTORY = "exporthub.ops.instrument.measured_pleo_transport"
 PLEO_PAGE_SIZE = env_int("EXPORTHUB_PLEO_PAGE_SIZE", 100)
 PLEO_TIMEOUT_SECONDS = env_int("EXPORTHUB_PLEO_TIMEOUT_SECONDS", 30)
 PLEO_MAX_ATTEMPTS = env_int("EXPORTHUB_PLEO_MAX_ATTEMPTS", 6)

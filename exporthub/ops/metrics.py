@@ -19,6 +19,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from exporthub.core.models import ActivityEntry
+from exporthub.ops.models import CallTally
 from exporthub.sync.claims import CLAIM_TAKEN_OVER
 from exporthub.sync.models import ExportItem, ExportJob, JobStatus
 
@@ -34,6 +35,7 @@ class DatabaseCollector(Collector):
         yield self.erp_attempts()
         yield self.queue_depth()
         yield self.claims_taken_over()
+        yield from self.calls()
 
     def items(self) -> Iterator:
         posted = CounterMetricFamily(
@@ -119,6 +121,24 @@ class DatabaseCollector(Collector):
         )
         family.add_metric([], ActivityEntry.objects.filter(action=CLAIM_TAKEN_OVER).count())
         return family
+
+    def calls(self) -> Iterator:
+        calls = CounterMetricFamily(
+            "exporthub_external_calls",
+            "HTTP calls to Pleo by operation and outcome (429 and 5xx were retried).",
+            labels=["target", "operation", "outcome"],
+        )
+        seconds = CounterMetricFamily(
+            "exporthub_external_call_seconds",
+            "Time spent in HTTP calls to Pleo (divide by the calls for the mean latency).",
+            labels=["target", "operation", "outcome"],
+        )
+        for tally in CallTally.objects.order_by("target", "operation", "outcome"):
+            labels = [tally.target, tally.operation, tally.outcome]
+            calls.add_metric(labels, tally.calls)
+            seconds.add_metric(labels, tally.seconds)
+        yield calls
+        yield seconds
 
 
 def registry() -> CollectorRegistry:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -90,3 +92,43 @@ def test_it_counts_claims_taken_over_from_dead_workers(client, company, integrat
     assert scrape(client)[("exporthub_claims_taken_over_total", ())] == 0
     assert claim_next_job(integration.pk, "worker-that-lives").pk == job.pk
     assert scrape(client)[("exporthub_claims_taken_over_total", ())] == 1
+
+
+def test_it_counts_the_calls_to_pleo_by_operation_and_outcome(
+    client, company, integration, settings, sandbox_transport
+):
+    from exporthub.ops.instrument import MeasuredTransport
+    from exporthub.sandbox import services as sandbox
+
+    settings.PLEO_TRANSPORT_FACTORY = lambda: MeasuredTransport(sandbox_transport)
+    sandbox.create_export_job(company)
+
+    run(integration)
+
+    metrics = scrape(client)
+    items = ("exporthub_external_calls_total", (("operation", "GET /v3/export-jobs/{id}/items"),
+             ("outcome", "2xx"), ("target", "pleo")))  # fmt: skip
+    assert metrics[items] >= 1
+    calls = {key: value for key, value in metrics.items()
+             if key[0] == "exporthub_external_calls_total"}  # fmt: skip
+    seconds = {key: value for key, value in metrics.items()
+               if key[0] == "exporthub_external_call_seconds_total"}  # fmt: skip
+    assert len(calls) == len(seconds) > 1
+    assert all(dict(labels)["target"] == "pleo" for _name, labels in calls)
+    operations = {dict(labels)["operation"] for _name, labels in calls}
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
+    assert not any(uuid.search(operation) for operation in operations), operations
+
+
+def test_a_rate_limited_call_is_counted_as_such(db):
+    import httpx
+
+    from exporthub.ops.instrument import MeasuredTransport
+    from exporthub.ops.models import CallTally
+
+    limited = httpx.MockTransport(lambda request: httpx.Response(429))
+    with httpx.Client(transport=MeasuredTransport(limited)) as http:
+        http.get("https://pleo.example/v3/export-jobs/0b7c6a3e-1f0e-4c3e-9a53-2d4f7e1c9b10")
+
+    tally = CallTally.objects.get()
+    assert (tally.operation, tally.outcome, tally.calls) == ("GET /v3/export-jobs/{id}", "429", 1)
