@@ -17,7 +17,6 @@ from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
 from exporthub.demo.services import DEMO_USERNAME, TrytonTarget, seed_demo
-from exporthub.sync.schedules import ensure_schedules
 
 TRYTON_DATABASE = "books"
 
@@ -51,9 +50,9 @@ class Command(BaseCommand):
         base_url = f"http://{host}:{port}"
         # The sandbox announces new jobs to the hub's webhook, as Pleo would.
         os.environ.setdefault("EXPORTHUB_SANDBOX_WEBHOOK_URL", f"{base_url}/webhooks/pleo/")
-        call_command("migrate", interactive=False, verbosity=0)
+        # Migrations and every schedule (the engine's and the worker heartbeat), as bin/serve does.
+        call_command("migrate_safely", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        ensure_schedules()
         tryton = self._start_tryton() if erp == "tryton" else None
         try:
             self._run(host, port, password, tryton)
