@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/exporthub
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint test-sqlite test-postgres services bench clean chromium
+.PHONY: run test lint test-sqlite test-postgres services bench clean chromium lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,23 +15,30 @@ $(BIN)/python:
 # `make run EXPORTHUB_DEMO_ERP=tryton` posts the demo into a local Tryton server instead.
 RUN_STAMP := $(VENV)/.installed-run$(if $(filter tryton,$(EXPORTHUB_DEMO_ERP)),-tryton,)
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Every install is pinned by requirements.lock (a constraints file), so it is reproducible.
+PIP_INSTALL := $(BIN)/pip install --quiet -c requirements.lock
+
+# The demo posts into a Beancount ledger: the `beancount` extra.
+$(VENV)/.installed-run: pyproject.toml requirements.lock | $(BIN)/python
+	$(PIP_INSTALL) -e '.[beancount]'
 	touch $@
 
-$(VENV)/.installed-run-tryton: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[tryton]'
+$(VENV)/.installed-run-tryton: pyproject.toml requirements.lock | $(BIN)/python
+	$(PIP_INSTALL) -e '.[beancount,tryton]'
 	touch $@ $(VENV)/.installed-run
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements.lock | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]'
 	touch $@ $(VENV)/.installed-run $(VENV)/.installed-run-tryton
 
 var/local.env: | $(BIN)/python $(RUN_STAMP)
 	$(BIN)/python bin/write-local-env var/local.env
 
+# The Tryton demo starts a local trytond through the development tools (devtools/, not installed).
 run: $(RUN_STAMP) var/local.env
-	set -a && . ./var/local.env && set +a && $(BIN)/python manage.py rundemo
+	set -a && . ./var/local.env && set +a && \
+	  $(if $(filter tryton,$(EXPORTHUB_DEMO_ERP)),EXPORTHUB_DEMO_TRYTON_SERVER=devtools.tryton.localserver.start_lasting_server) \
+	  $(BIN)/python manage.py rundemo
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -57,6 +64,14 @@ test: lint test-sqlite test-postgres
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench
+
+# Rewrite requirements.lock from a fresh development environment (after changing pyproject.toml).
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade pip
+	.venv-lock/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '1,3p' requirements.lock; .venv-lock/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .venv-lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

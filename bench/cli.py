@@ -250,7 +250,7 @@ def start_tryton():
     """trytond on a free port with a fresh clone of the test template (built once, in var/)."""
     from django.conf import settings
 
-    from exporthub.connectors.tryton.localserver import start_server
+    from devtools.tryton.localserver import start_server
 
     started = time.perf_counter()
     server = start_server(settings.DATABASES["default"], environment.ROOT / "var")

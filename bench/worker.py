@@ -22,6 +22,7 @@ def run(integration_id: int, profile_path: str = "") -> dict:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db import connections
     from django.db.models import Count
 
@@ -39,7 +40,8 @@ def run(integration_id: int, profile_path: str = "") -> dict:
     from exporthub.sync.models import ExportItem, Integration
 
     pleo, erp, db = Tally(), Tally(), Tally()
-    wiring.pleo_transport = CountingTransport(pleo)
+    counting = CountingTransport(pleo)
+    settings.PLEO_TRANSPORT_FACTORY = lambda: counting
     queries = QueryCounter(db)
     connections["default"].execute_wrappers.append(queries)
     integration = Integration.objects.select_related("pleo_connection").get(pk=integration_id)

@@ -26,7 +26,7 @@ LEDGER_ACCOUNTS = demo.LEDGER_ACCOUNTS
 BEANCOUNT_MAPPINGS = [(kind, pleo_key, erp_key) for kind, pleo_key, erp_key, _ in demo.MAPPINGS]
 BEANCOUNT_UNMAPPED = {Kind.ACCOUNT: "6030", Kind.TAX_CODE: "I25", Kind.VENDOR: "V9999"}
 
-# The same chart onto Tryton's generic English chart (exporthub/connectors/tryton/local_setup.py),
+# The same chart onto Tryton's generic English chart (devtools/tryton/local_setup.py),
 # which has one tax (VAT25) and the analytic roots DEPT (SALES, OPS) and PROJECT (APOLLO).
 TRYTON_MAPPINGS = [
     (Kind.ACCOUNT, "6000", "5.1.3"),

@@ -81,11 +81,10 @@ INSTALLED_APPS = [
     "axes",
     "exporthub.core",
     "exporthub.pleo",
-    "exporthub.sandbox",
-    "exporthub.demo",
     "exporthub.connectors",
     "exporthub.sync",
     "exporthub.dashboard",
+    "exporthub.ops",
 ]
 
 MIDDLEWARE = [
@@ -183,7 +182,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# The Docker image collects static files at build time into its own folder, outside the data volume.
+STATIC_ROOT = Path(env("EXPORTHUB_STATIC_ROOT", str(DATA_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -201,7 +201,7 @@ X_FRAME_OPTIONS = "DENY"
 HTTPS = env_bool("EXPORTHUB_HTTPS", default=not env_bool("EXPORTHUB_SANDBOX_ENABLED"))
 SECURE_SSL_REDIRECT = env_bool("EXPORTHUB_SSL_REDIRECT", default=HTTPS)
 # Load balancers probe over plain http.
-SECURE_REDIRECT_EXEMPT = [r"^healthz/?$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz/?$", r"^metrics/?$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("EXPORTHUB_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
@@ -253,8 +253,11 @@ AXES_CLIENT_IP_CALLABLE = "exporthub.core.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-# The Pleo sandbox (our stand-in for Pleo in the demo and the tests).
+# The Pleo sandbox (our stand-in for Pleo in the demo and the tests) and the demo: installed only
+# when enabled, so a production database has no sandbox tables.
 SANDBOX_ENABLED = env_bool("EXPORTHUB_SANDBOX_ENABLED", default=False)
+if SANDBOX_ENABLED:
+    INSTALLED_APPS += ["exporthub.sandbox", "exporthub.demo"]
 # How long an export job may sit idle before the sandbox expires it, in seconds (Pleo: one hour).
 SANDBOX_JOB_EXPIRY_SECONDS = env_int("EXPORTHUB_SANDBOX_JOB_EXPIRY_SECONDS", 3600)
 # Where the sandbox posts signed `v1.export-job.created` webhooks (empty: none are sent).
@@ -263,6 +266,10 @@ SANDBOX_WEBHOOK_URL = env("EXPORTHUB_SANDBOX_WEBHOOK_URL")
 PLEO_WEBHOOK_SECRET = env("EXPORTHUB_PLEO_WEBHOOK_SECRET")
 
 # Pleo API client.
+# A callable (or its dotted path) returning the httpx transport to reach Pleo through. The default
+# is real HTTP with every call counted for /metrics; the tests and the bench set their own, to
+# reach the sandbox in-process.
+PLEO_TRANSPORT_FACTORY = "exporthub.ops.instrument.measured_pleo_transport"
 PLEO_PAGE_SIZE = env_int("EXPORTHUB_PLEO_PAGE_SIZE", 100)
 PLEO_TIMEOUT_SECONDS = env_int("EXPORTHUB_PLEO_TIMEOUT_SECONDS", 30)
 PLEO_MAX_ATTEMPTS = env_int("EXPORTHUB_PLEO_MAX_ATTEMPTS", 6)
@@ -276,15 +283,49 @@ SYNC_MAX_ATTEMPTS = env_int("EXPORTHUB_SYNC_MAX_ATTEMPTS", 5)
 # Longest wait between two attempts at one item, in seconds.
 SYNC_RETRY_MAX_DELAY_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_MAX_DELAY_SECONDS", 30)
 
+# Logs go to standard output; EXPORTHUB_LOG_FORMAT=json writes one JSON object a line, with the
+# job, integration and item the engine is working on (exporthub/ops/logs.py).
+LOG_FORMAT = env("EXPORTHUB_LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"EXPORTHUB_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+LOG_LEVEL = env("EXPORTHUB_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("EXPORTHUB_LOG_LEVEL", "INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "exporthub.ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # django-q2 adds a handler of its own unless its logger has one.
+        "django-q": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# Optional error tracking: web errors, task failures and the engine's caught errors go to Sentry.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from exporthub.ops.sentry import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT"),
+        release=env("SENTRY_RELEASE"),
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+    )
+    Q_CLUSTER["error_reporter"] = {"exporthub": {}}
+
+# Operations: /healthz and /metrics (exporthub/ops).
+# The worker's heartbeat (a schedule every minute) counts as stale after this many seconds.
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("EXPORTHUB_HEALTH_WORKER_MAX_AGE_SECONDS", 300)
+# An integration counts as not polling when its last poll is older than its interval plus this.
+HEALTH_POLL_GRACE_SECONDS = env_int("EXPORTHUB_HEALTH_POLL_GRACE_SECONDS", 600)
+# /metrics answers a request bearing this token (Authorization: Bearer …) or coming from one of
+# the networks below; with neither set, /metrics is off (404).
+METRICS_TOKEN = env("EXPORTHUB_METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("EXPORTHUB_METRICS_ALLOWED_NETWORKS")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch
+    path("", include("exporthub.ops.urls")),
     path("", include("exporthub.sync.urls")),
     path("", include("exporthub.dashboard.urls")),
 ]

@@ -10,7 +10,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 
-from exporthub.connectors.tryton.localserver import start_server
+from devtools.tryton.localserver import start_server
 from tests.contract import Contract, ContractCheckingTransport
 from tests.processes import wait_for_other_sessions_to_end
 

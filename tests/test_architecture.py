@@ -19,6 +19,7 @@ ALLOWED = {
     "sync": {"core", "pleo", "connectors"},
     "dashboard": {"core", "pleo", "connectors", "sync"},
     "demo": {"core", "pleo", "connectors", "sync", "sandbox"},
+    "ops": {"core", "pleo", "connectors", "sync"},
 }
 # The Pleo client is the one HTTP seam to Pleo: Django, httpx and the standard library only.
 PLEO_THIRD_PARTY = {"django", "httpx"}
@@ -55,6 +56,24 @@ def test_each_app_imports_only_the_apps_below_it(app):
 def test_every_app_is_in_the_table():
     apps = {path.name for path in PACKAGE.iterdir() if (path / "apps.py").exists()}
     assert apps == set(ALLOWED)
+
+
+def test_the_installed_package_imports_nothing_from_the_development_tools():
+    offending = {
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in PACKAGE.rglob("*.py")
+        for name in imports(path)
+        if name.split(".")[0] in {"devtools", "tests", "bench"}
+    }
+    assert offending == set()
+
+
+def test_the_packaged_code_is_exporthub_alone():
+    """devtools/, tests/ and bench/ stay out of the wheel (pyproject's package list)."""
+    import tomllib
+
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    assert pyproject["tool"]["setuptools"]["packages"]["find"]["include"] == ["exporthub*"]
 
 
 def test_the_pleo_client_needs_nothing_but_django_and_httpx():

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from exporthub.connectors.registry import connector_choices, get_connector_class
-from exporthub.core.fields import EncryptedTextField
+from exporthub.core.fields import EncryptedTextField, unreadable_secrets
 
 
 class ConnectorConfig(models.Model):
@@ -30,6 +30,11 @@ class ConnectorConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+    @property
+    def unreadable_secrets(self) -> list[str]:
+        """Stored secrets that no configured key decrypts: the pages ask to re-enter them."""
+        return unreadable_secrets(self)
 
     def _secrets(self) -> dict[str, str]:
         return json.loads(self.secrets) if self.secrets else {}

@@ -28,8 +28,15 @@ def get_connector_class(kind: str) -> type[Connector]:
 
 
 def connector_choices() -> list[tuple[str, str]]:
-    """(kind, label) pairs for `ConnectorConfig.kind`."""
-    return [(kind, get_connector_class(kind).label) for kind in CONNECTORS]
+    """(kind, label) pairs for `ConnectorConfig.kind`, leaving out connectors whose optional
+    dependency is not installed (Beancount comes with the `beancount` extra)."""
+    choices = []
+    for kind in CONNECTORS:
+        try:
+            choices.append((kind, get_connector_class(kind).label))
+        except ImportError:
+            continue
+    return choices
 
 
 def build_connector(config: ConnectorConfig) -> Connector:

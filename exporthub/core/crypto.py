@@ -12,6 +12,39 @@ class DecryptionError(Exception):
     """A stored secret could not be decrypted with any configured key."""
 
 
+class UnreadableSecret(str):
+    """A stored secret that no configured key decrypts: empty to the code, kept as stored.
+
+    Pages show "re-enter this secret" for it instead of failing; saving the row writes the
+    original token back unchanged, so restoring the right key later still recovers it.
+    """
+
+    token: str
+
+    def __new__(cls, token: str) -> UnreadableSecret:
+        secret = super().__new__(cls, "")
+        secret.token = token
+        return secret
+
+
+def key_problems(keys: list[str]) -> list[str]:
+    """What is wrong with the configured keys, one sentence each (empty when all are usable)."""
+    if not keys:
+        return ["EXPORTHUB_ENCRYPTION_KEYS is empty."]
+    problems = []
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            problems.append(
+                f"Key {position} of EXPORTHUB_ENCRYPTION_KEYS is not a Fernet key "
+                "(32 bytes in URL-safe base64, 44 characters)."
+            )
+    if len(set(keys)) != len(keys):
+        problems.append("EXPORTHUB_ENCRYPTION_KEYS lists the same key twice.")
+    return problems
+
+
 @cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(key.encode()) for key in keys])

@@ -66,7 +66,7 @@ def test_pleo_connection(connection: PleoConnection, *, user) -> CheckResult:
     try:
         with PleoClient.for_connection(
             connection,
-            transport=wiring.pleo_transport,
+            transport=wiring.pleo_transport(),
             timeout=CONNECTION_TEST_SECONDS / 2,
             retry_policy=RetryPolicy(max_attempts=1, max_total_seconds=CONNECTION_TEST_SECONDS),
         ) as pleo:

@@ -60,7 +60,7 @@ MAPPINGS = [
     (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "Liabilities:Employees", "Owed to employees"),
     (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "Liabilities:Suppliers", "Supplier invoices"),
 ]
-# The sandbox's chart onto Tryton's generic English chart (connectors/tryton/local_setup.py). The
+# The sandbox's chart onto Tryton's generic English chart (devtools/tryton/local_setup.py). The
 # integration is strict (no fallback to Pleo's codes), so every category is mapped explicitly.
 # The uncoded "Miscellaneous" category and the reverse-charge and exempt tax codes stay unmapped
 # on purpose, to show failures; vendors are booked by the merchant's name (no default party).

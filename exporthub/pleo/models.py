@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from exporthub.core.fields import EncryptedTextField
+from exporthub.core.fields import EncryptedTextField, unreadable_secrets
 from exporthub.core.formatting import validate_locale
 
 PLEO_PRODUCTION_URL = "https://external.pleo.io"
@@ -71,6 +71,11 @@ class PleoConnection(models.Model):
     def __str__(self) -> str:
         company = f" ({self.company_id})" if self.company_id else ""
         return f"{self.name}{company}"
+
+    @property
+    def unreadable_secrets(self) -> list[str]:
+        """Stored secrets that no configured key decrypts: the pages ask to re-enter them."""
+        return unreadable_secrets(self)
 
     def access_token_expired(self, now: datetime | None = None, skew: float = 30) -> bool:
         """True when the access token is missing or expires within `skew` seconds."""

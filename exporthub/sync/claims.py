@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from exporthub.core.activity import log_activity
 from exporthub.sync.models import ExportJob, Integration
 
 
@@ -34,6 +35,10 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+# The activity entry a takeover leaves (counted by the metrics too).
+CLAIM_TAKEN_OVER = "sync.job.claim_taken_over"
+
+
 def claim_next_job(integration_id: int, worker: str) -> ExportJob | None:
     """Claim the oldest unfinished job of the integration, unless a live worker holds one."""
     now = timezone.now()
@@ -46,6 +51,11 @@ def claim_next_job(integration_id: int, worker: str) -> ExportJob | None:
         job = unfinished.order_by("pleo_created_at", "id").first()
         if job is None:
             return None
+        if job.claimed_by:  # a worker that died mid-job: its claim went stale
+            log_activity(
+                CLAIM_TAKEN_OVER, actor_label=worker, company_id=job.company_id, obj=job,
+                previous_worker=job.claimed_by,
+            )  # fmt: skip
         job.claimed_by = worker
         job.claimed_at = job.heartbeat_at = now
         job.save(update_fields=["claimed_by", "claimed_at", "heartbeat_at"])

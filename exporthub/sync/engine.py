@@ -19,6 +19,7 @@ from django.utils import timezone
 from exporthub.connectors.base import Connector
 from exporthub.connectors.errors import ConnectorError
 from exporthub.core.activity import log_activity
+from exporthub.core.logcontext import log_context
 from exporthub.pleo.errors import (
     ExportJobStatusUnprocessable,
     InvalidExportJobStatusChange,
@@ -59,7 +60,8 @@ def process_integration(integration_id: int, worker: str) -> int:
     while (job := claim_next_job(integration_id, worker)) is not None:
         worked_on += 1
         try:
-            JobRun(job, worker).run()
+            with log_context(job=str(job.pleo_id), integration=integration_id):
+                JobRun(job, worker).run()
         except ClaimLost:
             log.warning("Lost the claim on %s to another worker", job)
             return worked_on

@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from exporthub.connectors.base import Connector, ExternalRef, JournalEntry
 from exporthub.connectors.errors import ConnectorError, RetryableError
+from exporthub.core.errors import report_exception
 from exporthub.core.http_urls import is_http_url
+from exporthub.core.logcontext import log_context
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 from exporthub.sync.item_summary import SUMMARY_FIELDS, apply_summary
@@ -144,6 +146,10 @@ class ItemPoster:
 
     def process(self, row: ExportItem) -> None:
         """Post the row's payload (already stored on it) unless it is finished or not yet due."""
+        with log_context(item=str(row.accounting_entry_id)):
+            self._process(row)
+
+    def _process(self, row: ExportItem) -> None:
         if row.status in (ItemStatus.SUCCESSFUL, ItemStatus.FAILED, ItemStatus.ABANDONED):
             return
         if not row.is_due():
@@ -215,6 +221,7 @@ class ItemPoster:
             )
         except Exception as error:  # a bug or an unknown ERP answer: record it, keep going
             log.exception("Unexpected error posting item %s", row.accounting_entry_id)
+            report_exception()
             self.fail(
                 row,
                 "unexpected_failure",

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from devtools.tryton.localserver import TrytonServer
 from exporthub.connectors.base import Connector
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import CONNECTORS, build_connector
-from exporthub.connectors.tryton.localserver import TrytonServer
 from tests.connectors.entries import Chart
 
 BEANCOUNT_CHART = Chart(

@@ -6,6 +6,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from devtools.tryton.localserver import free_port
 from exporthub.connectors.base import (
     AuthenticationError,
     Party,
@@ -16,7 +17,6 @@ from exporthub.connectors.base import (
     VendorUnknownError,
 )
 from exporthub.connectors.registry import build_connector
-from exporthub.connectors.tryton.localserver import free_port
 from tests.connectors.conftest import TRYTON_CHART, tryton_config
 from tests.connectors.entries import PDF, make_entry
 

@@ -7,7 +7,7 @@ from exporthub.connectors.models import ConnectorConfig
 from exporthub.core.access import assign_access
 from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
-from exporthub.sync import engine, wiring
+from exporthub.sync import engine
 from exporthub.sync.actions import create_export_job
 from exporthub.sync.models import ExportJob, Integration
 from exporthub.sync.queue_mirror import refresh_export_queue
@@ -18,9 +18,9 @@ PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(autouse=True)
-def pleo_in_process(sandbox_transport, monkeypatch):
+def pleo_in_process(sandbox_transport, settings):
     """The hub reaches the sandbox in-process, with every exchange checked against the spec."""
-    monkeypatch.setattr(wiring, "pleo_transport", sandbox_transport)
+    settings.PLEO_TRANSPORT_FACTORY = lambda: sandbox_transport
 
 
 @pytest.fixture(autouse=True)

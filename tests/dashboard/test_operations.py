@@ -6,7 +6,6 @@ import httpx
 import pytest
 from django.urls import reverse
 
-from exporthub.sync import wiring
 from exporthub.sync.models import BackgroundOperation, OperationKind, OperationState
 from exporthub.sync.operations import run_operation, start_operation
 from exporthub.sync.queue_mirror import refresh_export_queue
@@ -25,9 +24,9 @@ class CountingTransport(httpx.BaseTransport):
 
 
 @pytest.fixture
-def pleo_requests(sandbox_transport, monkeypatch) -> list[str]:
+def pleo_requests(sandbox_transport, settings) -> list[str]:
     counting = CountingTransport(sandbox_transport)
-    monkeypatch.setattr(wiring, "pleo_transport", counting)
+    settings.PLEO_TRANSPORT_FACTORY = lambda: counting
     return counting.paths
 
 

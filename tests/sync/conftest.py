@@ -6,7 +6,6 @@ from exporthub.connectors.models import ConnectorConfig
 from exporthub.demo import services as demo
 from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
-from exporthub.sync import wiring
 from exporthub.sync.models import Integration
 
 # The seeded sandbox company's chart as Beancount accounts, and the mappings it needs: the demo's.
@@ -15,9 +14,9 @@ MAPPINGS = [(kind, pleo_key, erp_key) for kind, pleo_key, erp_key, _label in dem
 
 
 @pytest.fixture(autouse=True)
-def pleo_in_process(sandbox_transport, monkeypatch):
+def pleo_in_process(sandbox_transport, settings):
     """The engine reaches the sandbox in-process, with every exchange checked against the spec."""
-    monkeypatch.setattr(wiring, "pleo_transport", sandbox_transport)
+    settings.PLEO_TRANSPORT_FACTORY = lambda: sandbox_transport
 
 
 @pytest.fixture(autouse=True)

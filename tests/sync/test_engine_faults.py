@@ -10,7 +10,6 @@ from django.utils import timezone
 from exporthub.connectors.beancount.connector import BeancountConnector
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import AccountingEntry
-from exporthub.sync import wiring
 from exporthub.sync.models import ExportItem, ItemStatus
 from tests.conftest import InProcessWSGIHandler
 from tests.sync.helpers import ledger_ids, pleo_job, postable_entry_ids, run
@@ -68,7 +67,7 @@ def test_it_records_the_expiry_when_pleo_expires_the_job_mid_run(
 
 
 def test_it_fails_a_malformed_item_and_exports_the_others(
-    integration, company, ledger_path, monkeypatch
+    integration, company, ledger_path, settings
 ):
     ids = postable_entry_ids(company, 5)
     broken = AccountingEntry.objects.get(uuid=ids[0])
@@ -79,7 +78,8 @@ def test_it_fails_a_malformed_item_and_exports_the_others(
     sandbox.create_export_job(company, entry_ids=ids)
     # Pleo sends an item that breaks its own schema; the contract checker would rightly stop
     # the test at the HTTP layer, so this one test talks to the sandbox unchecked.
-    monkeypatch.setattr(wiring, "pleo_transport", httpx.WSGITransport(app=InProcessWSGIHandler()))
+    unchecked = httpx.WSGITransport(app=InProcessWSGIHandler())
+    settings.PLEO_TRANSPORT_FACTORY = lambda: unchecked
 
     job = run(integration)
 

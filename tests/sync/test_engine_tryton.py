@@ -13,7 +13,7 @@ from exporthub.sandbox import services as sandbox
 from exporthub.sync.models import ExportItem, Integration, ItemStatus, Mapping
 from tests.sync.helpers import pleo_job, run
 
-# Pleo's chart mapped onto Tryton's generic English chart (see connectors/tryton/local_setup.py).
+# Pleo's chart mapped onto Tryton's generic English chart (see devtools/tryton/local_setup.py).
 # The integration is strict, so every category Pleo sends is mapped explicitly; the default
 # only books lines Pleo sends without a category.
 TRYTON_MAPPINGS = [

@@ -99,7 +99,7 @@ def pleo_oauth_callback(request: HttpRequest) -> HttpResponse:
             code=request.GET["code"],
             redirect_uri=pending["redirect_uri"],
             code_verifier=pending["verifier"],
-            transport=wiring.pleo_transport,
+            transport=wiring.pleo_transport(),
         )
     except PleoError as error:
         messages.error(request, _("Pleo refused the authorisation: %(error)s") % {"error": error})

@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 from django_q.tasks import async_task
 
 from exporthub.demo.children import (
@@ -22,7 +24,6 @@ from exporthub.demo.children import (
     stop_all,
 )
 from exporthub.demo.services import DEMO_USERNAME, TrytonTarget, seed_demo
-from exporthub.sync.schedules import ensure_schedules
 
 TRYTON_DATABASE = "books"
 STARTUP_SECONDS = 120  # generous: a loaded machine may take a while to start Django twice
@@ -67,9 +68,9 @@ class Command(BaseCommand):
         base_url = f"http://{host}:{port}"
         # The sandbox announces new jobs to the hub's webhook, as Pleo would.
         os.environ.setdefault("EXPORTHUB_SANDBOX_WEBHOOK_URL", f"{base_url}/webhooks/pleo/")
-        call_command("migrate", interactive=False, verbosity=0)
+        # Migrations and every schedule (the engine's and the worker heartbeat), as bin/serve does.
+        call_command("migrate_safely", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        ensure_schedules()
         tryton = self._start_tryton() if erp == "tryton" else None
         processes = [] if tryton is None else [tryton.process]
         try:
@@ -119,17 +120,20 @@ class Command(BaseCommand):
             self.stdout.write("\nStopping…")
 
     def _start_tryton(self):
+        # The local Tryton server is development tooling outside the installed package: `make run
+        # EXPORTHUB_DEMO_ERP=tryton` installs Tryton and names the helper that starts it.
+        helper = os.environ.get("EXPORTHUB_DEMO_TRYTON_SERVER", "")
         try:
-            from exporthub.connectors.tryton.localserver import BIN, start_lasting_server
+            start_server = import_string(helper)
         except ImportError:
-            BIN = None
-        if BIN is None or not (BIN / "trytond").exists():
+            start_server = None
+        if start_server is None or not (Path(sys.executable).parent / "trytond").exists():
             raise CommandError(
                 "Tryton is not installed here: run `make run EXPORTHUB_DEMO_ERP=tryton`, "
                 "which installs it."
             )
         self.stdout.write("Starting Tryton (the first start builds its database, about 30 s)…")
-        return start_lasting_server(settings.DATA_DIR / "demo" / "tryton", TRYTON_DATABASE)
+        return start_server(settings.DATA_DIR / "demo" / "tryton", TRYTON_DATABASE)
 
     def _spawn(self, *command: str) -> subprocess.Popen:
         return spawn([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR)
