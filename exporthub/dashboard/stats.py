@@ -7,14 +7,21 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from exporthub.core.models import ActivityEntry
-from exporthub.dashboard.failures import open_failures
-from exporthub.sync.models import ExportItem, ExportJob, Integration, ItemStatus, QueuedEntry
+from exporthub.sync.models import (
+    ExportItem,
+    ExportJob,
+    Integration,
+    ItemStatus,
+    JobStatus,
+    QueuedEntry,
+)
 
 CHART_DAYS = 30
+UNFINISHED = [JobStatus.PENDING, JobStatus.IN_PROGRESS]
 
 
 @dataclass
@@ -122,45 +129,61 @@ def company_stats(
     today = today or timezone.localdate()
     stats = {i.pk: CompanyStats(i) for i in integrations}
     ids = list(stats)
+    # Pleo's export queue as mirrored: each entry once, as exporting, failed (its last export
+    # failed; Pleo put it back in the queue) or queued.
     queue = (
-        QueuedEntry.objects.filter(integration_id__in=ids, last_failure_reason_type="")
-        .values("integration_id", "export_status", "currency")
-        .annotate(n=Count("id"), minor=Sum("amount_minor"))
+        QueuedEntry.objects.filter(integration_id__in=ids)
+        .values("integration_id", "export_status", "currency", "last_failure_reason_type")
+        .annotate(n=Count("amount_minor"), minor=Sum("amount_minor"))
         .order_by()
     )
     for row in queue:
         company = stats[row["integration_id"]]
-        bucket = company.exporting if row["export_status"] == "EXPORTING" else company.queued
+        if row["export_status"] == "EXPORTING":
+            bucket = company.exporting
+        elif row["last_failure_reason_type"]:
+            bucket = company.failed
+        else:
+            bucket = company.queued
         bucket.count += row["n"]
         bucket.minor += row["minor"] or 0
         company.currency = row["currency"]
     scoped = items.filter(job__integration_id__in=ids).order_by()
-    exported = (
-        scoped.filter(status=ItemStatus.SUCCESSFUL)
-        .values("job__integration_id", "currency")
-        .annotate(n=Count("id"), minor=Sum("amount_minor"), last=Max("exported_at"))
+    # Exported: finished jobs keep their totals (ExportJob.recount); running ones are summed live.
+    finished = (
+        ExportJob.objects.filter(integration_id__in=ids, items_successful__gt=0)
+        .exclude(status__in=UNFINISHED)
+        .values("integration_id")
+        .annotate(
+            n=Sum("items_successful"),
+            minor=Sum("amount_successful_minor"),
+            last=Max("completed_at"),
+        )
+        .order_by()
     )
-    for row in exported:
+    for row in finished:
+        company = stats[row["integration_id"]]
+        company.exported.count += row["n"] or 0
+        company.exported.minor += row["minor"] or 0
+        company.last_post = row["last"]  # replaced by the exact time when the chart has it
+    running = (
+        scoped.filter(status=ItemStatus.SUCCESSFUL, job__status__in=UNFINISHED)
+        .values("job__integration_id", "currency")
+        .annotate(n=Count("id"), minor=Sum("amount_minor"))
+    )
+    for row in running:
         company = stats[row["job__integration_id"]]
         company.exported.count += row["n"]
         company.exported.minor += row["minor"] or 0
         company.currency = company.currency or row["currency"]
-        if row["last"] and (company.last_post is None or row["last"] > company.last_post):
-            company.last_post = row["last"]
-    failed = (
-        open_failures(scoped)
-        .values("job__integration_id")
-        .annotate(n=Count("id"), minor=Sum("amount_minor"))
-    )
-    for row in failed:
-        stats[row["job__integration_id"]].failed = Bucket(row["n"], row["minor"] or 0)
     for job in ExportJob.objects.filter(integration_id__in=ids).unfinished():
         stats[job.integration_id].running.append(job)
     _add_erp_checks(stats)
     for integration_id, value in readiness(ids, scoped, today).items():
         stats[integration_id].readiness = value
-    for integration_id, value in chart(ids, scoped, today).items():
+    for integration_id, (value, last_post) in chart(ids, today).items():
         stats[integration_id].chart = value
+        stats[integration_id].last_post = last_post or stats[integration_id].last_post
     return list(stats.values())
 
 
@@ -186,10 +209,10 @@ def readiness(
     integration_ids: list[int], items: QuerySet[ExportItem], today: dt.date
 ) -> dict[int, list[Readiness]]:
     """Per integration and month that matters: share of the month's entries exported, and what
-    blocks the rest, by cause (open failures by reason type, then pre-flight problems of queued
-    entries). Each entry counts once: exported, failed, or waiting in the queue (a failed entry
-    is back in Pleo's queue too, and is counted as failed only). One query per source, each
-    month a filtered count in it."""
+    blocks the rest, by cause (failed entries by reason type, then pre-flight problems of queued
+    entries). Each entry counts once: exported (the hub's items, by entry date), or waiting in
+    Pleo's queue (the mirror: failed ones by their failure, others by pre-flight problem). One
+    query per source, each month a filtered count in it."""
     months = months_that_matter(today)
     found = {pk: [Readiness(month=m) for m in months] for pk in integration_ids}
     blockers: dict[int, list[Counter[str]]] = {pk: [Counter() for _ in months] for pk in found}
@@ -199,7 +222,7 @@ def readiness(
         entry_date__lt=_next_month(months[-1]),
     )
 
-    def per_month(field: str, *, timestamps=False, count="id", distinct=False) -> dict:
+    def per_month(field: str, count: str, *, timestamps=False, distinct=False) -> dict:
         """A filtered count per month; a timestamp column is compared with local midnights."""
         bound = _day_start if timestamps else (lambda day: day)
         return {
@@ -214,76 +237,91 @@ def readiness(
     exported = (
         mine.filter(status=ItemStatus.SUCCESSFUL)
         .values("job__integration_id")
-        .annotate(**per_month("entry_date", count="accounting_entry_id", distinct=True))
+        .annotate(**per_month("entry_date", "accounting_entry_id", distinct=True))
         .order_by()
     )
     for row in exported:
         for n, value in enumerate(found[row["job__integration_id"]]):
             value.exported += row[f"m{n}"]
             value.total += row[f"m{n}"]
-    causes = (
-        open_failures(mine)
-        .values("job__integration_id", "failure_reason_type")
-        .annotate(**per_month("entry_date"))
-        .order_by()
-    )
-    for row in causes:
-        for n, value in enumerate(found[row["job__integration_id"]]):
-            value.total += row[f"m{n}"]
-            if row[f"m{n}"]:
-                cause = row["failure_reason_type"] or "unknown"
-                blockers[row["job__integration_id"]][n][cause] += row[f"m{n}"]
     queued = (
         QueuedEntry.objects.filter(
             integration_id__in=integration_ids,
-            last_failure_reason_type="",
             performed_at__gte=_day_start(months[0]),
             performed_at__lt=_day_start(_next_month(months[-1])),
         )
-        .values("integration_id", "problems")
-        .annotate(**per_month("performed_at", timestamps=True))
+        .values("integration_id", "problems", "last_failure_reason_type")
+        .annotate(**per_month("performed_at", "performed_at", timestamps=True))
         .order_by()
     )
     for row in queued:
         for n, value in enumerate(found[row["integration_id"]]):
-            value.total += row[f"m{n}"]
-            for problem in row["problems"].split():
-                if row[f"m{n}"]:
-                    cause = f"pre-flight: {problem.replace('_', ' ')}"
-                    blockers[row["integration_id"]][n][cause] += row[f"m{n}"]
+            count = row[f"m{n}"]
+            value.total += count
+            if not count:
+                continue
+            if row["last_failure_reason_type"]:  # failed: its cause, not also its pre-flight
+                causes = [row["last_failure_reason_type"]]
+            else:
+                causes = [f"pre-flight: {p.replace('_', ' ')}" for p in row["problems"].split()]
+            for cause in causes:
+                blockers[row["integration_id"]][n][cause] += count
     for pk, values in found.items():
         for n, value in enumerate(values):
-            value.blockers = blockers[pk][n].most_common()
+            # Biggest first; on a tie, failures before pre-flight problems, then by name.
+            value.blockers = sorted(
+                blockers[pk][n].items(),
+                key=lambda cause: (-cause[1], cause[0].startswith("pre-flight"), cause[0]),
+            )
     return found
 
 
-def chart(
-    integration_ids: list[int], items: QuerySet[ExportItem], today: dt.date
-) -> dict[int, Chart]:
+ChartWithLastPost = tuple[Chart, dt.datetime | None]
+
+
+def chart(integration_ids: list[int], today: dt.date) -> dict[int, ChartWithLastPost]:
     """Per integration, per day over the last 30 days: entries exported that day, and entries
-    of that day that still wait in the queue. One count per day in a single scan: truncating
-    each row's timestamp to a date would convert every row (a Python call per row on SQLite)."""
+    of that day that still wait in the queue; and when the newest of them was exported. One count
+    per day in a single scan: truncating each row's timestamp to a date would convert every row
+    (a Python call per row on SQLite)."""
     start = today - dt.timedelta(days=CHART_DAYS - 1)
     days = [start + dt.timedelta(days=n) for n in range(CHART_DAYS + 1)]
     bounds = [_day_start(day) for day in days]
 
     def per_day(field: str) -> dict:
+        """Counts of the column itself, so the indexes on it answer alone."""
         return {
-            f"d{n}": Count("id", filter=Q(**{f"{field}__gte": low, f"{field}__lt": high}))
+            f"d{n}": Count(field, filter=Q(**{f"{field}__gte": low, f"{field}__lt": high}))
             for n, (low, high) in enumerate(itertools.pairwise(bounds))
         }
 
-    exported = (
-        items.filter(
-            job__integration_id__in=integration_ids,
-            status=ItemStatus.SUCCESSFUL,
-            exported_at__gte=bounds[0],
-            exported_at__lt=bounds[-1],
-        )
-        .values("job__integration_id")
-        .annotate(**per_day("exported_at"))
+    # Per job, without joining the jobs: the index on (status, exported_at, job) answers alone
+    # for the 30 days, whatever the history; the jobs then say whose they are.
+    per_job = list(
+        ExportItem.objects.filter(status=ItemStatus.SUCCESSFUL, exported_at__gte=bounds[0])
+        # Grouped by an expression of the job: grouped by the column itself, SQLite walks the
+        # (job, status) index for its order and reads every exported item of every job.
+        .annotate(of_job=F("job_id") + 0)
+        .values("of_job")
+        .annotate(**per_day("exported_at"), last=Max("exported_at"))
         .order_by()
     )
+    owners = dict(
+        ExportJob.objects.filter(
+            integration_id__in=integration_ids, pk__in=[row["of_job"] for row in per_job]
+        ).values_list("pk", "integration_id")
+    )
+    exported: dict[int, dict] = {}
+    last_posts: dict[int, dt.datetime] = {}
+    for row in per_job:
+        owner = owners.get(row.pop("of_job"))
+        if owner is None:
+            continue
+        last = row.pop("last")
+        if last and (owner not in last_posts or last > last_posts[owner]):
+            last_posts[owner] = last
+        totals = exported.setdefault(owner, Counter())
+        totals.update(row)
     queued = (
         QueuedEntry.objects.filter(
             integration_id__in=integration_ids,
@@ -295,7 +333,7 @@ def chart(
         .order_by()
     )
     counts = {
-        "exported": {row.pop("job__integration_id"): row for row in exported},
+        "exported": exported,
         "queued": {row.pop("integration_id"): row for row in queued},
     }
     found = {}
@@ -304,5 +342,5 @@ def chart(
             name: [by_company.get(pk, {}).get(f"d{n}", 0) for n in range(CHART_DAYS)]
             for name, by_company in counts.items()
         }
-        found[pk] = Chart(days[:-1], series["exported"], series["queued"])
+        found[pk] = (Chart(days[:-1], series["exported"], series["queued"]), last_posts.get(pk))
     return found

@@ -86,6 +86,9 @@ class ExportJob(models.Model):
     items_successful = models.PositiveIntegerField(default=0)
     items_failed = models.PositiveIntegerField(default=0)
     items_abandoned = models.PositiveIntegerField(default=0)
+    amount_successful_minor = models.BigIntegerField(
+        default=0, help_text="Sum of the exported items' totals (minor units), kept by recount()."
+    )
     first_seen_at = models.DateTimeField(auto_now_add=True)
 
     objects = ExportJobQuerySet.as_manager()
@@ -108,17 +111,24 @@ class ExportJob(models.Model):
 
     def recount(self) -> None:
         """Refresh the item counts from the items themselves."""
-        counts = dict(
-            self.items.values_list("status")
-            .annotate(n=models.Count("id"))
-            .values_list("status", "n")
+        rows = self.items.values_list("status").annotate(
+            n=models.Count("id"), minor=models.Sum("amount_minor")
         )
+        counts = {status: n for status, n, _minor in rows}
+        sums = {status: minor or 0 for status, _n, minor in rows}
         self.items_pending = counts.get("pending", 0) + counts.get("in_progress", 0)
         self.items_successful = counts.get("successful", 0)
         self.items_failed = counts.get("failed", 0)
         self.items_abandoned = counts.get("abandoned", 0)
+        self.amount_successful_minor = sums.get("successful", 0)
         self.save(
-            update_fields=["items_pending", "items_successful", "items_failed", "items_abandoned"]
+            update_fields=[
+                "items_pending",
+                "items_successful",
+                "items_failed",
+                "items_abandoned",
+                "amount_successful_minor",
+            ]
         )
 
 
@@ -219,6 +229,13 @@ class ExportItem(models.Model):
                 name="item_unreported",
                 condition=Q(status__in=["successful", "failed"], reported_at__isnull=True),
             ),
+            # The overview: exported per day (chart) and entries per month (readiness), read
+            # from the index alone over the dates asked for, never the whole history.
+            models.Index(fields=["status", "exported_at", "job"], name="item_status_exported"),
+            models.Index(
+                fields=["status", "entry_date", "job", "accounting_entry_id", "amount_minor"],
+                name="item_status_entry_date",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,6 +335,21 @@ class QueuedEntry(models.Model):
             models.Index(fields=["integration", "supplier"]),
             models.Index(fields=["integration", "problems"]),
             models.Index(fields=["company_id"]),
+            # The overview's totals and month-end readiness, read from the index alone.
+            models.Index(
+                fields=[
+                    "integration",
+                    "last_failure_reason_type",
+                    "export_status",
+                    "currency",
+                    "amount_minor",
+                ],  # fmt: skip
+                name="queued_totals",
+            ),
+            models.Index(
+                fields=["integration", "performed_at", "last_failure_reason_type", "problems"],
+                name="queued_month_problems",
+            ),
         ]
 
     def __str__(self) -> str:
