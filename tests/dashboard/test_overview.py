@@ -192,3 +192,14 @@ def test_it_says_no_entries_for_a_month_without_any(client, accountant, integrat
     assert page.count("No entries</p>") == 2
     assert "not tested yet" in page
     assert "nothing posted yet" in page
+
+
+def test_exported_totals_come_from_finished_jobs_counters_and_running_jobs_items(figures):
+    first = ExportJob.objects.filter(integration=figures).order_by("pk").first()
+    assert (first.items_successful, first.amount_successful_minor) == (3, 12900)
+    running = job_of(figures)
+    ExportJob.objects.filter(pk=running.pk).update(status="in_progress")
+    item(running, "2026-03-19", 5000, exported="2026-03-19")  # not recounted yet: it runs
+    (stats,) = company_stats(type(figures).objects.filter(pk=figures.pk), ExportItem.objects.all())
+    assert (stats.exported.count, stats.exported.minor) == (5, 18000)
+    assert stats.last_post == at("2026-03-19", 10)
