@@ -109,10 +109,12 @@ def _count(message, value: str) -> str:
 
 
 def _job_detected(f: _Facts) -> str:
-    return _("Found the export job in Pleo, with %(items)s entries (%(status)s).") % {
-        "items": f.get("items", "?"),
-        "status": f.status(f.after),
-    }
+    found = ngettext_lazy(
+        "Found the export job in Pleo, with %(n)s entry",
+        "Found the export job in Pleo, with %(n)s entries",
+        "n",
+    )
+    return f"{_count(found, f.get('items', ''))} ({f.status(f.after)})."
 
 
 def _job_status_changed(f: _Facts) -> str:

@@ -83,10 +83,10 @@ class Chart:
                 height = round(value * scale, 1)
                 out.append(
                     {
-                        "x": round(index * step + offset * (bar + 1), 1),
-                        "y": round(self.height - 16 - height, 1),
-                        "w": round(bar, 1),
-                        "h": height,
+                        "x": _svg(index * step + offset * (bar + 1)),
+                        "y": _svg(self.height - 16 - height),
+                        "w": _svg(bar),
+                        "h": _svg(height),
                         "series": name,
                         "title": f"{day:%d %b}: {value} {name}",
                     }
@@ -96,10 +96,16 @@ class Chart:
     def labels(self) -> list[dict]:
         step = self.width / len(self.days)
         return [
-            {"x": round(i * step, 1), "text": f"{day:%d %b}"}
+            {"x": _svg(i * step), "text": f"{day:%d %b}"}
             for i, day in enumerate(self.days)
             if i % 7 == 0
         ]
+
+
+def _svg(number: float) -> str:
+    """An SVG coordinate as text: a float in a template would be localised ("12,5" in Danish,
+    which SVG cannot read) and formatting hundreds of them per page is slow."""
+    return f"{number:.1f}"
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -126,3 +126,8 @@ def test_the_csv_keeps_the_raw_data(client, accountant, job):
     text = b"".join(response.streaming_content).decode()
     assert "sync.job.finished" in text
     assert '{""status"": ""completed""}' in text
+
+
+def test_a_job_of_one_entry_says_entry(job):
+    entry = log_activity("sync.job.detected", obj=job, after={"status": "pending", "items": 1})
+    assert describe(entry).text == "Found the export job in Pleo, with 1 entry (pending)."
