@@ -180,6 +180,35 @@ def _marked_exported(entry, data):
     }, ""
 
 
+def _retry_scheduled(entry, data):
+    n = _count(data, "waiting")
+    return ngettext(
+        "The ERP was busy: %(n)d entry waits for the next attempt",
+        "The ERP was busy: %(n)d entries wait for the next attempt",
+        n,
+    ) % {"n": n}, ""
+
+
+def _dismissed(entry, data):
+    return _("%(who)s dismissed the job: %(reason)s") % {
+        "who": actor_name(entry),
+        "reason": str(data.get("reason") or ""),
+    }, "bad"
+
+
+def _claim_taken_over(entry, data):
+    return _("The hub took the job over from a worker that had stopped"), ""
+
+
+def _correction_job_requested(entry, data):
+    n = _count(data, "corrections")
+    return ngettext(
+        "%(who)s sent %(n)d correction to Pleo in this correction job",
+        "%(who)s sent %(n)d corrections to Pleo in this correction job",
+        n,
+    ) % {"who": actor_name(entry), "n": n}, ""
+
+
 def _fallback(entry: ActivityEntry) -> str:
     """An action without its own sentence: its last word, by whom (never its data)."""
     words = entry.action.rsplit(".", 1)[-1].replace("_", " ")
@@ -201,4 +230,8 @@ SENTENCES: dict[str, Callable[[ActivityEntry, dict], tuple[str, str]]] = {
     "sync.item.report_rejected": _report_rejected,
     "dashboard.item.reference_corrected": _reference_corrected,
     "dashboard.item.marked_exported": _marked_exported,
+    "sync.job.retry_scheduled": _retry_scheduled,
+    "sync.job.dismissed": _dismissed,
+    "sync.job.claim_taken_over": _claim_taken_over,
+    "sync.correction_job.requested": _correction_job_requested,
 }

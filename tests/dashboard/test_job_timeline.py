@@ -51,3 +51,18 @@ def test_a_failed_job_gives_its_reason_and_says_nothing_was_posted():
 def test_an_action_without_its_own_sentence_shows_no_data(django_user_model):
     line = said("sync.job.something_new", actor_label="worker w-1", secret_detail={"a": 1})
     assert line.text == "Something new (by the hub)"
+
+
+def test_retries_dismissals_takeovers_and_correction_jobs_read_as_sentences(django_user_model):
+    adam = django_user_model(username="adam", first_name="Adam")
+    waiting = said("sync.job.retry_scheduled", actor_label="worker h:1", at="x", waiting=3)
+    assert waiting.text == "The ERP was busy: 3 entries wait for the next attempt"
+    dismissed = said("sync.job.dismissed", actor=adam, reason="Pleo support closed it")
+    assert (dismissed.text, dismissed.tone) == (
+        "Adam dismissed the job: Pleo support closed it",
+        "bad",
+    )
+    taken = said("sync.job.claim_taken_over", actor_label="worker h:2")
+    assert taken.text == "The hub took the job over from a worker that had stopped"
+    sent = said("sync.correction_job.requested", actor=adam, corrections=2)
+    assert sent.text == "Adam sent 2 corrections to Pleo in this correction job"

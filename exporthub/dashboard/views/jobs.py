@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django_htmx.http import HTMX_STOP_POLLING, reswap, retarget
 
 from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER, has_role, role_required
@@ -110,7 +110,10 @@ def body_context(request: HttpRequest, job) -> dict:
         "item_rows": [(item, safe_link(item.external_url)) for item in page.object_list],
         "query": query_without_page(request),
         "timeline": timeline(activity),
-        "bulk_url": bulk_url() if has_role(request.user, ACCOUNTANT) else "",
+        "bulk_url": reverse("dashboard:items-bulk") if has_role(request.user, ACCOUNTANT) else "",
+        "can_dismiss": has_role(request.user, ADMIN)
+        and not job.is_finished
+        and job.dismissed_at is None,
         # Tracebacks name code and data paths: admins only.
         "errors": [
             (item, redact_text(item.error_detail))
@@ -119,14 +122,6 @@ def body_context(request: HttpRequest, job) -> dict:
         if has_role(request.user, ADMIN)
         else [],
     }
-
-
-def bulk_url() -> str:
-    """The bulk action page for items, once it exists (another branch adds it)."""
-    try:
-        return reverse("dashboard:items-bulk")
-    except NoReverseMatch:
-        return ""
 
 
 def safe_link(url: str) -> str:
