@@ -11,4 +11,8 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
+        from exporthub.core.signals import external_calls
         from exporthub.ops import checks  # noqa: F401  (registers the start-up checks)
+        from exporthub.ops.instrument import record_external_calls
+
+        external_calls.connect(record_external_calls, dispatch_uid="ops-external-calls")

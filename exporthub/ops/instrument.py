@@ -33,18 +33,24 @@ def outcome(status_code: int) -> str:
     return f"{status_code // 100}xx"
 
 
-def record(target: str, operation_name: str, result: str, seconds: float) -> None:
+def record(
+    target: str, operation_name: str, result: str, seconds: float, *, calls: int = 1
+) -> None:
     key = {"target": target, "operation": operation_name, "outcome": result}
-    counted = CallTally.objects.filter(**key).update(
-        calls=F("calls") + 1, seconds=F("seconds") + seconds
-    )
-    if counted:
+    added = {"calls": F("calls") + calls, "seconds": F("seconds") + seconds}
+    if CallTally.objects.filter(**key).update(**added):
         return
     try:
         with transaction.atomic():
-            CallTally.objects.create(**key, calls=1, seconds=seconds)
+            CallTally.objects.create(**key, calls=calls, seconds=seconds)
     except IntegrityError:  # another process created the row first
-        CallTally.objects.filter(**key).update(calls=F("calls") + 1, seconds=F("seconds") + seconds)
+        CallTally.objects.filter(**key).update(**added)
+
+
+def record_external_calls(sender, *, target: str, calls: dict, **kwargs) -> None:
+    """Receiver of `core.signals.external_calls`: the engine's ERP calls, a page at a time."""
+    for (operation_name, result), (count, seconds) in calls.items():
+        record(target, operation_name, result, seconds, calls=count)
 
 
 class MeasuredTransport(httpx.BaseTransport):

@@ -125,12 +125,13 @@ class DatabaseCollector(Collector):
     def calls(self) -> Iterator:
         calls = CounterMetricFamily(
             "exporthub_external_calls",
-            "HTTP calls to Pleo by operation and outcome (429 and 5xx were retried).",
+            "Calls to Pleo (HTTP, by operation and outcome: 429 and 5xx were retried) and to the ERP "
+            "(find and post, by outcome: retryable errors are retried).",
             labels=["target", "operation", "outcome"],
         )
         seconds = CounterMetricFamily(
             "exporthub_external_call_seconds",
-            "Time spent in HTTP calls to Pleo (divide by the calls for the mean latency).",
+            "Time spent in calls to Pleo and the ERP (divide by the calls for the mean latency).",
             labels=["target", "operation", "outcome"],
         )
         for tally in CallTally.objects.order_by("target", "operation", "outcome"):

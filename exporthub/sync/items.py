@@ -8,7 +8,9 @@ either nothing posted, or a posting the next run finds instead of creating a sec
 from __future__ import annotations
 
 import logging
+import time
 import traceback
+from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from exporthub.connectors.errors import ConnectorError, RetryableError
 from exporthub.core.errors import report_exception
 from exporthub.core.http_urls import is_http_url
 from exporthub.core.logcontext import log_context
+from exporthub.core.signals import external_calls
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 from exporthub.sync.item_summary import SUMMARY_FIELDS, apply_summary
@@ -112,6 +115,8 @@ class ItemPoster:
         self.fetch_file = fetch_file
         self.max_attempts = settings.SYNC_MAX_ATTEMPTS
         self._unsaved: dict[int, ExportItem] = {}
+        # ERP calls since the last flush, (operation, outcome) -> [count, seconds], for /metrics.
+        self._calls: defaultdict[tuple[str, str], list] = defaultdict(lambda: [0, 0.0])
 
     def _save(self, row: ExportItem) -> None:
         """Queue the row's outcome for the next `flush()`.
@@ -143,6 +148,29 @@ class ItemPoster:
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
         self._unsaved.clear()
+        if self._calls:
+            calls = {key: (count, seconds) for key, (count, seconds) in self._calls.items()}
+            self._calls.clear()
+            external_calls.send(sender=type(self), target="erp", calls=calls)
+
+    def _timed(self, operation: str, call, *args):
+        """Run one ERP call, counting it and its time by outcome for the next flush."""
+        started = time.monotonic()
+        outcome = "error"
+        try:
+            result = call(*args)
+            outcome = "ok"
+            return result
+        except RetryableError:
+            outcome = "retryable"
+            raise
+        except ConnectorError:
+            outcome = "refused"
+            raise
+        finally:
+            tally = self._calls[(operation, outcome)]
+            tally[0] += 1
+            tally[1] += time.monotonic() - started
 
     def process(self, row: ExportItem) -> None:
         """Post the row's payload (already stored on it) unless it is finished or not yet due."""
@@ -201,11 +229,11 @@ class ItemPoster:
     def post(self, row: ExportItem, entry: JournalEntry) -> None:
         counted = False
         try:
-            ref = self.erp.find(entry.pleo_id)
+            ref = self._timed("find", self.erp.find, entry.pleo_id)
             if ref is None:
                 row.attempts += 1
                 counted = True
-                ref = self.erp.post(entry)
+                ref = self._timed("post", self.erp.post, entry)
         except RetryableError as error:
             if not counted:
                 row.attempts += 1  # an ERP that cannot even be asked uses up an attempt too

@@ -64,7 +64,9 @@ def test_a_line_without_a_category_is_fixed_in_pleo_not_retried(client, accounta
     assert job.items.count() == 1
 
 
-def test_the_group_page_names_its_items_as_an_accountant_knows_them(client, viewer, integration):
+def test_the_group_page_names_its_items_as_an_accountant_knows_them(
+    client, viewer, accountant, integration
+):
     rows = [
         {"failure_reason_type": "tax_code_unknown", "failure_mapping_kind": "tax_code",
          "failure_pleo_key": "X20", "failure_pleo_label": "X20", "entry_date": f"2026-03-0{n}",
@@ -74,7 +76,7 @@ def test_the_group_page_names_its_items_as_an_accountant_knows_them(client, view
         for n in range(1, 4)
     ]  # fmt: skip
     job = failed_items(integration, rows)
-    client.force_login(viewer)
+    client.force_login(accountant)
     page = client.get(group_url(integration, "tax_code_unknown", "tax_code", "X20"))
     html = page.content.decode()
     assert page.status_code == 200
@@ -87,15 +89,20 @@ def test_the_group_page_names_its_items_as_an_accountant_knows_them(client, view
     assert 'id="select-all-items"' in html
     assert "<form" in html
     assert "pleo_key=X20" in html and "kind=tax_code" in html  # the mapping editor, prefilled
+    assert f'action="{reverse("dashboard:items-bulk")}"' in html  # marks and corrections
+    client.force_login(viewer)
+    seen = client.get(group_url(integration, "tax_code_unknown", "tax_code", "X20"))
+    assert "Supplier 1" in seen.content.decode()
+    assert 'name="item"' not in seen.content.decode()  # viewers cannot act
 
 
-def test_the_group_page_pages_its_items(client, viewer, integration):
+def test_the_group_page_pages_its_items(client, accountant, integration):
     from exporthub.dashboard.views.failures import ITEMS_PER_PAGE
 
     failed_items(integration, [{"failure_reason_type": "tag_unknown", "failure_mapping_kind": "tag",
                                 "failure_pleo_key": "DEPT:X", "supplier": f"S{n:03}"}
                                for n in range(ITEMS_PER_PAGE + 3)])  # fmt: skip
-    client.force_login(viewer)
+    client.force_login(accountant)
     url = group_url(integration, "tag_unknown", "tag", "DEPT:X")
     first = client.get(url).content.decode()
     assert first.count('name="item"') == ITEMS_PER_PAGE

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from exporthub.core.models import ActivityEntry
-from exporthub.sync.models import Mapping
+from exporthub.sync.models import BackgroundOperation, Mapping, OperationKind
 from tests.sync.conftest import MAPPINGS
 
 
@@ -169,7 +169,9 @@ def test_a_mapping_change_recomputes_the_badges_in_a_task_not_in_the_request(
         )  # fmt: skip
     row.refresh_from_db()
     assert row.last_failure_reason_type == "account_unknown"  # the request did not recompute
-    assert len(callbacks) == 1  # the task, enqueued once the mapping is committed
+    recheck = BackgroundOperation.objects.get(kind=OperationKind.RECHECK_PREFLIGHT)
+    assert recheck.state == "queued"  # a worker runs it once the mapping is committed
+    assert callbacks  # the tasks are enqueued on commit, not run in the request
 
 
 def test_queued_entries_using_it_counts_every_mapping_kind(integration, finished_job):

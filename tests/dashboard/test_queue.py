@@ -234,7 +234,7 @@ def test_queue_rows_name_entries_as_an_accountant_knows_them(
     ready_row = text_of(queue_row(page, ready.entry_id))
     assert ready.category_name and ready.category_name in ready_row  # Pleo's chart of accounts
     assert ready.account_code in ready_row
-    assert "1,234,567.89 DKK" in ready_row
+    assert "DKK 1,234,567.89" in ready_row
     table = text_of(page[page.index('id="queue-table"') :])
     uuid_pattern = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     assert not re.search(uuid_pattern, table)  # ids live in attributes, never in the text
@@ -265,7 +265,7 @@ def test_the_preview_opens_in_a_row_right_after_its_entry(
         f'<tr id="preview-row-{failed.accounting_entry_id}" class="preview-row">'
     )
     assert '<td colspan="10">' in fragment
-    assert f"Dry run: {failed.supplier} · 2,500.75 DKK" in text_of(fragment)
+    assert f"Dry run: {failed.supplier} · DKK 2,500.75" in text_of(fragment)
     assert "<html" not in fragment
 
 

@@ -52,6 +52,12 @@ def test_it_counts_what_an_export_posted_and_failed_by_reason_type(client, compa
     assert metrics[("exporthub_job_duration_seconds_bucket", (("le", "+Inf"),))] == 1
     assert metrics[("exporthub_erp_write_attempts_total", (("kind", "attempt"),))] >= posted
     assert ("exporthub_task_queue_depth", ()) in metrics
+    # Every entry that reached the ERP was looked up once and posted once, each call timed.
+    erp = (("operation", "find"), ("outcome", "ok"), ("target", "erp"))
+    assert metrics[("exporthub_external_calls_total", erp)] == posted
+    posts = (("operation", "post"), ("outcome", "ok"), ("target", "erp"))
+    assert metrics[("exporthub_external_calls_total", posts)] == posted
+    assert metrics[("exporthub_external_call_seconds_total", posts)] > 0
 
 
 def test_without_the_token_it_refuses(client, db):
@@ -114,7 +120,7 @@ def test_it_counts_the_calls_to_pleo_by_operation_and_outcome(
     seconds = {key: value for key, value in metrics.items()
                if key[0] == "exporthub_external_call_seconds_total"}  # fmt: skip
     assert len(calls) == len(seconds) > 1
-    assert all(dict(labels)["target"] == "pleo" for _name, labels in calls)
+    assert {dict(labels)["target"] for _name, labels in calls} == {"pleo", "erp"}
     operations = {dict(labels)["operation"] for _name, labels in calls}
     uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
     assert not any(uuid.search(operation) for operation in operations), operations
