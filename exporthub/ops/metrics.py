@@ -125,8 +125,8 @@ class DatabaseCollector(Collector):
     def calls(self) -> Iterator:
         calls = CounterMetricFamily(
             "exporthub_external_calls",
-            "Calls to Pleo (HTTP, by operation and outcome: 429 and 5xx were retried) and to the ERP "
-            "(find and post, by outcome: retryable errors are retried).",
+            "Calls to Pleo (HTTP, by operation and outcome: 429 and 5xx were retried) and to "
+            "the ERP (find and post, by outcome: retryable errors are retried).",
             labels=["target", "operation", "outcome"],
         )
         seconds = CounterMetricFamily(
