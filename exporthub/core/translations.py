@@ -110,7 +110,12 @@ def _describe(message: Message) -> str:
 
 
 def _translations(catalog: Catalog) -> dict:
-    return {(m.id, m.context): m.string for m in catalog if m.id}
+    # read_mo gives a plural entry's id and strings as lists; keys must be hashable.
+    return {(_frozen(m.id), m.context): _frozen(m.string) for m in catalog if m.id}
+
+
+def _frozen(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _entries(catalog: Catalog) -> dict:
