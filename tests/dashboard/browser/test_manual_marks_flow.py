@@ -1,8 +1,6 @@
-"""An accountant marks failed entries exported by hand from their failure group; Pleo has them."""
+"""An accountant marks failed entries exported by hand from their job's page; Pleo has them."""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from playwright.sync_api import expect
@@ -24,28 +22,27 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 def test_failed_entries_marked_exported_by_hand_reach_the_sandbox(
     browser, live_server, django_user_model, tmp_path
 ):
-    integration = make_company("Nordlys Design ApS", f"{live_server.url}/sandbox/pleo", tmp_path)
+    sandbox_url = f"{live_server.url}/sandbox/pleo"
+    integration = make_company("Nordlys Design ApS", sandbox_url, tmp_path, entries=150)
     accountant = make_user(django_user_model, "anna", "accountant", [integration])
-    failing = two_failing_for_one_cause(integration.sandbox_company)
+    failing = unpostable_entry_ids(integration.sandbox_company)[:2]
+    assert len(failing) == 2
     job = export(integration, failing)
     assert job.status == "completed_with_errors"
     refresh_export_queue(integration)
 
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(f"{live_server.url}/accounts/login/?next=/failures/")
+    page.goto(f"{live_server.url}/accounts/login/?next=/jobs/{job.pk}/")
     page.get_by_label("User name").fill(accountant.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    # The failure group lists the entries as an accountant knows them; select-all picks both.
-    group = page.locator(".failure-group").first
-    expect(group).to_contain_text("account unknown")
-    group.get_by_role("link", name="Show the 2 items").click()
-    expect(page.locator("#group-items tbody tr")).to_have_count(2)
-    page.locator("#select-all-items").check()
-    expect(page.locator('#group-items input[name="item"]:checked')).to_have_count(2)
-    shot(page, "failure-group")
-    page.get_by_role("button", name=re.compile("Mark the selected entries")).click()
+    # The job's entries are named as an accountant knows them; she picks the two that failed.
+    expect(page.locator("#job-items tbody tr")).to_have_count(2)
+    for item in job.items.filter(status="failed"):
+        page.locator(f'#job-items input[name="item"][value="{item.pk}"]').check()
+    shot(page, "job-failed-entries")
+    page.get_by_role("button", name="Act on the selected entries…").click()
 
     # One id each, one reason; the hub sends them to Pleo in one correction job.
     expect(page.get_by_role("heading", name="Correct several items")).to_be_visible()
@@ -62,13 +59,3 @@ def test_failed_entries_marked_exported_by_hand_reach_the_sandbox(
     # Pleo now counts both entries as exported.
     for entry_id in failing:
         assert SandboxEntry.objects.get(uuid=entry_id).export_status == "EXPORTED"
-
-
-def two_failing_for_one_cause(company) -> list[str]:
-    """Two queued entries whose uncoded category is the same (so one failure group)."""
-    by_account: dict[str, list[str]] = {}
-    for entry_id in unpostable_entry_ids(company):
-        entry = SandboxEntry.objects.get(uuid=entry_id)
-        account = next(line["account"]["id"] for line in entry.lines if line.get("account"))
-        by_account.setdefault(account, []).append(entry_id)
-    return next(ids[:2] for ids in by_account.values() if len(ids) >= 2)
