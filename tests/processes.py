@@ -103,3 +103,14 @@ def wait_for_other_sessions_to_end(deadline: float = 60) -> list[str]:
     while (sessions := other_database_sessions()) and time.monotonic() < end:
         time.sleep(0.1)
     return sessions
+
+
+def end_other_sessions() -> None:
+    """End every other session on this test database (PostgreSQL; nothing on SQLite)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

@@ -26,9 +26,13 @@ def pleo_in_process():
 
 
 @pytest.fixture
-def browser(monkeypatch):
+def browser(monkeypatch, django_db_setup):
     """Debian's Chromium driven by Playwright. Fails (never skips) when Chromium is missing:
-    `make test` installs it."""
+    `make test` installs it.
+
+    It asks for the test database first, so the session's live server (which the tests ask for
+    next) starts after the database and stops before it is dropped, its connections closed.
+    """
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install -y chromium"
