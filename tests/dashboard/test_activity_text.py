@@ -32,7 +32,7 @@ def test_a_detected_job_reads_as_a_sentence_linking_the_job(job):
         after={"status": "pending", "items": 12},
     )
     said = describe(entry)
-    assert said.text == "Found the export job in Pleo, with 12 entries (pending)."
+    assert said.text == "The hub found the job in Pleo, with 12 entries (pending)."
     assert said.url == reverse("dashboard:job-detail", args=[job.pk])
     assert said.link_label == f"job {job.pk}"
 
@@ -52,21 +52,22 @@ def test_a_status_change_names_both_statuses_in_words(job):
 def test_counts_take_the_singular_or_the_plural(job):
     one = log_activity("sync.job.requested", obj=job, entries=1)
     many = log_activity("sync.job.requested", obj=job, entries=30)
-    assert describe(one).text == "Asked Pleo to export 1 entry."
-    assert describe(many).text == "Asked Pleo to export 30 entries."
+    assert describe(one).text == "The hub asked Pleo to export 1 entry."
+    assert describe(many).text == "The hub asked Pleo to export 30 entries."
 
 
-def test_a_saved_mapping_names_kind_keys_and_links_the_mapping_page(integration):
+def test_a_saved_mapping_names_kind_keys_and_links_the_mapping_page(integration, admin_user):
     mapping = integration.mappings.create(kind="tax_code", pleo_key="I25", erp_key="VAT25")
     entry = log_activity(
         "dashboard.mapping.saved",
+        actor=admin_user,
         obj=mapping,
         before={"kind": "tax_code", "pleo_key": "I25", "erp_key": "VAT"},
         after={"kind": "tax_code", "pleo_key": "I25", "erp_key": "VAT25"},
         integration=integration.pk,
     )
     said = describe(entry)
-    assert said.text == "Mapped tax code I25 to VAT25 (was VAT)."
+    assert said.text == f"{admin_user.get_username()} mapped tax code I25 to VAT25 (was VAT)."
     assert said.url == reverse("dashboard:mapping-list", args=[integration.pk])
     assert describe(entry, admin_links=False).url == ""
 
@@ -84,7 +85,8 @@ def test_a_refused_correction_says_so_with_the_error(job):
     )
     said = describe(entry)
     assert said.text == (
-        "Refused: Corrected the entry's ERP reference from A-1 to A-2 (the job is completed)"
+        "Refused by Pleo: The hub corrected the entry's ERP reference from A-1 to A-2 "
+        "(the job is completed)"
     )
     assert said.url == reverse("dashboard:item-detail", args=[item.pk])
 
@@ -92,7 +94,7 @@ def test_a_refused_correction_says_so_with_the_error(job):
 def test_an_action_without_a_sentence_still_reads_as_words_and_no_dict():
     entry = log_activity("sync.job.items_read", actor_label="worker", items=40, detail={"a": 1})
     said = describe(entry)
-    assert said.text == "Sync job items read: items 40."
+    assert said.text == "Sync job items read (by the hub): items 40."
     assert "{" not in said.text
     assert said.url == ""
 
@@ -108,7 +110,7 @@ def test_the_activity_page_shows_sentences_and_links_not_dicts(client, accountan
     )
     client.force_login(accountant)
     page = client.get(reverse("dashboard:activity-list")).content.decode()
-    assert "Finished the job: completed." in page
+    assert "The hub finished the job: completed." in page
     assert f'<a href="{reverse("dashboard:job-detail", args=[job.pk])}">job {job.pk}</a>' in page
     assert "{&#x27;status&#x27;" not in page and "{'status'" not in page
 
@@ -130,4 +132,4 @@ def test_the_csv_keeps_the_raw_data(client, accountant, job):
 
 def test_a_job_of_one_entry_says_entry(job):
     entry = log_activity("sync.job.detected", obj=job, after={"status": "pending", "items": 1})
-    assert describe(entry).text == "Found the export job in Pleo, with 1 entry (pending)."
+    assert describe(entry).text == "The hub found the job in Pleo, with 1 entry (pending)."
