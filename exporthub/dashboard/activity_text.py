@@ -257,7 +257,7 @@ def _marked_exported(f: _Facts) -> str:
 
 def _correction(f: _Facts) -> str:
     """What a correction asks for, from its kind and before/after references."""
-    if f.data.get("kind") == "manual" or (f.after and "external_id" not in f.before):
+    if f.data.get("kind") == "manual":
         return _("marking the entry exported by hand, as %(reference)s") % {
             "reference": _reference(f.after.get("external_id"))
         }

@@ -133,3 +133,53 @@ def test_the_csv_keeps_the_raw_data(client, accountant, job):
 def test_a_job_of_one_entry_says_entry(job):
     entry = log_activity("sync.job.detected", obj=job, after={"status": "pending", "items": 1})
     assert describe(entry).text == "The hub found the job in Pleo, with 1 entry (pending)."
+
+
+def test_corrections_read_from_request_to_confirmation(job, admin_user):
+    item = ExportItem.objects.create(
+        job=job, accounting_entry_id="8f7e3a2c-1111-4c1d-9e5b-000000000002"
+    )
+    references = {"before": {"external_id": "A-1"}, "after": {"external_id": "A-2"}}
+    asked = log_activity(
+        "sync.correction.requested", actor=admin_user, obj=item, kind="reference", **references
+    )
+    assert describe(asked).text == (
+        "adam asked for a correction: the ERP reference from A-1 to A-2."
+    )
+    marked = log_activity(
+        "sync.correction.requested",
+        actor=admin_user,
+        obj=item,
+        kind="manual",
+        before={"status": "failed", "external_id": ""},
+        after={"status": "successful", "external_id": "BANK-7"},
+    )
+    assert describe(marked).text == (
+        "adam asked for a correction: marking the entry exported by hand, as BANK-7."
+    )
+    confirmed = log_activity(
+        "sync.correction.confirmed",
+        actor_label="worker h:1",
+        obj=item,
+        kind="reference",
+        **references,
+    )
+    assert (
+        describe(confirmed).text
+        == "Pleo confirmed the correction: the ERP reference from A-1 to A-2."
+    )
+    assert describe(confirmed).actor == "the hub"
+    failed = log_activity(
+        "sync.correction.failed", actor_label="worker h:1", obj=item, error="entry not in the job"
+    )
+    assert describe(failed).text == "The correction did not reach Pleo: entry not in the job"
+
+
+def test_the_activity_page_names_processes_by_role_never_by_worker_id(client, accountant, job):
+    log_activity(
+        "sync.job.started", actor_label="worker host-1234:99", company_id=job.company_id, obj=job
+    )
+    client.force_login(accountant)
+    page = client.get(reverse("dashboard:activity-list")).content.decode()
+    assert '<td title="worker host-1234:99">the hub</td>' in page
+    assert "The hub started exporting the job." in page
