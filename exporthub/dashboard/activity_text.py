@@ -21,8 +21,10 @@ from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from exporthub.core.models import ActivityEntry
 from exporthub.sync.models import Mapping
 
-# Actor labels of the hub's own processes (workers are "worker <host:pid>").
+# Actor labels of the hub's own processes (workers are "worker <host:pid>"), and of an operator
+# running a management command.
 PROCESS_ACTORS = ("engine", "system", "hub")
+COMMAND_LINE = "manage.py"
 # What the row's object is, and the page that shows it (url name, label). Mappings and the
 # ERP's records live on the company's mapping page: their rows carry `integration` in data.
 _OBJECT_PAGES = {
@@ -96,6 +98,8 @@ def actor_name(entry: ActivityEntry) -> str:
         return entry.actor_label
     if entry.actor_label.lower() == "pleo":
         return _("Pleo")
+    if entry.actor_label == COMMAND_LINE:
+        return _("an operator at the command line")
     return _("the hub")
 
 
@@ -107,7 +111,7 @@ def _is_person(label: str) -> bool:
     lowered = label.lower()
     return (
         bool(label)
-        and lowered not in (*PROCESS_ACTORS, "pleo")
+        and lowered not in (*PROCESS_ACTORS, "pleo", COMMAND_LINE)
         and not lowered.startswith("worker")
     )
 

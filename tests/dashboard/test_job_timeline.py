@@ -68,3 +68,8 @@ def test_retries_dismissals_takeovers_and_correction_jobs_read_as_sentences(djan
     assert taken.text == "The hub took the job over from a worker that had stopped."
     sent = said("sync.correction_job.requested", actor=adam, corrections=2)
     assert sent.text == "Adam sent 2 corrections to Pleo in this correction job."
+
+
+def test_an_operator_at_the_command_line_is_named_as_such_not_as_a_person():
+    line = said("sync.job.dismissed", actor_label="manage.py", reason="stuck since March")
+    assert line.text == "An operator at the command line dismissed the job: stuck since March"
