@@ -1,4 +1,4 @@
-"""A job's timeline: each activity row's sentence (from `activity_text`), its time and a tone.
+"""A job's (or an item's) timeline: each activity row's sentence, its time and a tone.
 
 The words come from `activity_text.sentence`, the one place that writes them; this module only
 adds what the job page shows besides: when it happened, and whether it went well or badly.

@@ -15,6 +15,7 @@ from exporthub.dashboard.corrections import (
     mark_exported_manually,
 )
 from exporthub.dashboard.forms import ExternalReferenceForm, MarkExportedForm
+from exporthub.dashboard.job_timeline import timeline
 from exporthub.dashboard.views.common import render_page
 from exporthub.sync.correction_models import Correction, CorrectionKind, CorrectionState
 
@@ -33,7 +34,7 @@ def _context(request: HttpRequest, item, **forms) -> dict:
         "item": item,
         "payload": item.payload or {},
         "history": history.order_by("id"),
-        "activity": activity.order_by("created_at", "id")[:100],
+        "activity": timeline(activity.select_related("actor").order_by("created_at", "id")[:100]),
         "corrections": corrections.order_by("-id")[:20],
         "can_correct": has_role(request.user, ACCOUNTANT),
         "reference_form": forms.get("reference_form")
