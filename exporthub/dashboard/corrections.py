@@ -48,14 +48,29 @@ def correct_external_reference(
     item: ExportItem, *, external_id: str, external_url: str, user, send: bool = True
 ) -> Outcome:
     """Change an exported item's external id and URL in Pleo; logged with before and after."""
-    return _correct(item, CorrectionKind.REFERENCE, external_id, external_url, "", user, send)
+    return correct(
+        item,
+        kind=CorrectionKind.REFERENCE,
+        external_id=external_id,
+        external_url=external_url,
+        user=user,
+        send=send,
+    )
 
 
 def mark_exported_manually(
     item: ExportItem, *, external_id: str, external_url: str, reason: str, user, send: bool = True
 ) -> Outcome:
     """Record that someone booked the entry by hand: Pleo is told it is exported; logged."""
-    return _correct(item, CorrectionKind.MANUAL, external_id, external_url, reason, user, send)
+    return correct(
+        item,
+        kind=CorrectionKind.MANUAL,
+        external_id=external_id,
+        external_url=external_url,
+        reason=reason,
+        user=user,
+        send=send,
+    )
 
 
 def send_corrections(integrations: Iterable[Integration], *, user) -> list[corrections.Sent]:
@@ -63,7 +78,21 @@ def send_corrections(integrations: Iterable[Integration], *, user) -> list[corre
     return [corrections.send_pending(integration, user=user) for integration in integrations]
 
 
-def _correct(item, kind, external_id, external_url, reason, user, send) -> Outcome:
+def correct(
+    item: ExportItem,
+    *,
+    kind: str,
+    external_id: str,
+    external_url: str,
+    reason: str = "",
+    user,
+    send: bool = True,
+) -> Outcome:
+    """Apply a correction of either kind (`CorrectionKind`): into the item's running job, or
+    recorded for a correction job (sent now unless `send=False`); the reason is kept for a
+    manual mark only."""
+    if kind != CorrectionKind.MANUAL:
+        reason = ""
     item.refresh_from_db()
     running = not item.job.is_finished
     if running and (item.status in UNFINISHED or item.reported_at is None):

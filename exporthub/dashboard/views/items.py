@@ -11,8 +11,7 @@ from exporthub.dashboard import scope
 from exporthub.dashboard.corrections import (
     CorrectionRefused,
     Outcome,
-    correct_external_reference,
-    mark_exported_manually,
+    correct,
 )
 from exporthub.dashboard.forms import ExternalReferenceForm, MarkExportedForm
 from exporthub.dashboard.job_timeline import timeline
@@ -82,32 +81,27 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(ACCOUNTANT)
 def item_reference(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(scope.items(request.user), pk=pk)
-    form = ExternalReferenceForm(request.POST)
-    if form.is_valid():
-        try:
-            outcome = correct_external_reference(item, **form.cleaned_data, user=request.user)
-        except CorrectionRefused as refused:
-            form.add_error(None, str(refused))
-        else:
-            _announce(request, outcome)
-            return redirect("dashboard:item-detail", pk=item.pk)
-    context = _context(request, item, reference_form=form)
-    return render_page(request, TEMPLATE, context, status=422)
+    return _correct(request, pk, ExternalReferenceForm, "reference_form", CorrectionKind.REFERENCE)
 
 
 @require_POST
 @role_required(ACCOUNTANT)
 def item_mark_exported(request: HttpRequest, pk: int) -> HttpResponse:
+    return _correct(request, pk, MarkExportedForm, "mark_form", CorrectionKind.MANUAL)
+
+
+def _correct(request: HttpRequest, pk: int, form_class, form_name: str, kind: str) -> HttpResponse:
+    """Apply the posted correction of `kind` and go back to the item, or show the form again
+    (as `form_name`) with what was wrong."""
     item = get_object_or_404(scope.items(request.user), pk=pk)
-    form = MarkExportedForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            outcome = mark_exported_manually(item, **form.cleaned_data, user=request.user)
+            outcome = correct(item, kind=kind, **form.cleaned_data, user=request.user)
         except CorrectionRefused as refused:
             form.add_error(None, str(refused))
         else:
             _announce(request, outcome)
             return redirect("dashboard:item-detail", pk=item.pk)
-    context = _context(request, item, mark_form=form)
+    context = _context(request, item, **{form_name: form})
     return render_page(request, TEMPLATE, context, status=422)
