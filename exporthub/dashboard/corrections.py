@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,35 +43,6 @@ class Outcome:
     applied: bool = False
     correction: Correction | None = None
     unchanged: bool = False
-
-
-def correct_external_reference(
-    item: ExportItem, *, external_id: str, external_url: str, user, send: bool = True
-) -> Outcome:
-    """Change an exported item's external id and URL in Pleo; logged with before and after."""
-    return correct(
-        item,
-        kind=CorrectionKind.REFERENCE,
-        external_id=external_id,
-        external_url=external_url,
-        user=user,
-        send=send,
-    )
-
-
-def mark_exported_manually(
-    item: ExportItem, *, external_id: str, external_url: str, reason: str, user, send: bool = True
-) -> Outcome:
-    """Record that someone booked the entry by hand: Pleo is told it is exported; logged."""
-    return correct(
-        item,
-        kind=CorrectionKind.MANUAL,
-        external_id=external_id,
-        external_url=external_url,
-        reason=reason,
-        user=user,
-        send=send,
-    )
 
 
 def send_corrections(integrations: Iterable[Integration], *, user) -> list[corrections.Sent]:
@@ -119,6 +91,12 @@ def correct(
         corrections.send_pending(item.job.integration, user=user)
         recorded.correction.refresh_from_db()
     return Outcome(kind, correction=recorded.correction, unchanged=recorded.unchanged)
+
+
+# Change an exported item's external id and URL in Pleo; logged with before and after.
+correct_external_reference = partial(correct, kind=CorrectionKind.REFERENCE)
+# Record that someone booked the entry by hand (with a reason): Pleo is told it is exported.
+mark_exported_manually = partial(correct, kind=CorrectionKind.MANUAL)
 
 
 def _apply_in_running_job(item, kind, external_id, external_url, reason, user) -> Outcome | None:
