@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 
 from exporthub.core.activity import log_activity
-from exporthub.dashboard.activity_text import describe
+from exporthub.core.models import ActivityEntry
+from exporthub.dashboard.activity_text import describe, sentence
 from exporthub.sync.models import ExportItem, ExportJob
 
 
@@ -183,3 +184,69 @@ def test_the_activity_page_names_processes_by_role_never_by_worker_id(client, ac
     page = client.get(reverse("dashboard:activity-list")).content.decode()
     assert '<td title="worker host-1234:99">the hub</td>' in page
     assert "The hub started exporting the job." in page
+
+
+EVERY_ACTION_THE_HUB_LOGS = (
+    "sync.job.detected",
+    "sync.job.requested",
+    "sync.job.status_changed",
+    "sync.job.started",
+    "sync.job.finished",
+    "sync.job.failed",
+    "sync.job.closed_by_pleo",
+    "sync.job.interrupted",
+    "sync.job.skipped",
+    "sync.job.reexport",
+    "sync.job.retry_scheduled",
+    "sync.job.dismissed",
+    "sync.job.claim_taken_over",
+    "sync.item.report_rejected",
+    "sync.run_now",
+    "sync.correction.requested",
+    "sync.correction.replaced",
+    "sync.correction.sent",
+    "sync.correction.confirmed",
+    "sync.correction.failed",
+    "sync.correction_job.requested",
+    "dashboard.failures.retried",
+    "dashboard.item.reference_corrected",
+    "dashboard.item.marked_exported",
+    "dashboard.mapping.saved",
+    "dashboard.mapping.deleted",
+    "dashboard.mapping.imported",
+    "dashboard.erp.tested",
+    "dashboard.erp.test_failed",
+    "dashboard.erp.records_refreshed",
+    "dashboard.erp.records_failed",
+    "dashboard.erp.saved",
+    "dashboard.pleo.saved",
+    "dashboard.pleo.tested",
+    "dashboard.pleo.test_failed",
+    "dashboard.pleo.authorized",
+    "dashboard.company.saved",
+    "dashboard.user.created",
+    "dashboard.user.access_changed",
+    "dashboard.user.deactivated",
+    "dashboard.user.reactivated",
+    "dashboard.user.password_reset",
+    "erp.connection.created",
+    "erp.connection.updated",
+    "pleo.connection.created",
+    "pleo.connection.updated",
+    "sync.integration.created",
+    "sync.integration.updated",
+)
+
+
+@pytest.mark.parametrize("action", EVERY_ACTION_THE_HUB_LOGS)
+def test_every_action_the_hub_logs_has_its_own_sentence_with_no_dict_or_worker_id(action):
+    entry = ActivityEntry(
+        action=action,
+        actor_label="worker host-1:42:abc",
+        before={"status": "in_progress", "external_id": "A-1"},
+        after={"status": "completed", "external_id": "A-2", "items": 2},
+        data={"entries": 2, "detail": {"a": 1}},
+    )
+    text = sentence(entry)
+    assert "(by " not in text  # not the fallback for unknown actions
+    assert "{" not in text and "host-1" not in text and action not in text
