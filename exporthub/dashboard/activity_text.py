@@ -1,22 +1,30 @@
-"""Activity log rows in plain language: one sentence per row, and a link to what it concerns.
+"""Activity log rows in plain language: the one place that turns an `ActivityEntry` into words.
 
-`describe(entry)` is the one place that turns an `ActivityEntry` into words; the activity page
-and the job page's timeline both use it. Sentences are built from the row's fields and data
-(never from a message text), and an action nobody wrote a sentence for still reads as words.
+`sentence(entry)` gives one sentence per row, naming who acted by role ("the hub", "Pleo", a
+user's name; never a worker id). `describe(entry)` adds a link to what the row concerns, for the
+activity log page; the job page's timeline (`job_timeline.py`) adds a tone and the time. Sentences
+are built from the row's fields and data (never from a message text, never showing a dict), and
+an action nobody wrote a sentence for still reads as words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 
 from exporthub.core.models import ActivityEntry
 from exporthub.sync.models import Mapping
 
+# Actor labels of the hub's own processes (workers are "worker <host:pid>"), and of an operator
+# running a management command.
+PROCESS_ACTORS = ("engine", "system", "hub")
+COMMAND_LINE = "manage.py"
 # What the row's object is, and the page that shows it (url name, label). Mappings and the
 # ERP's records live on the company's mapping page: their rows carry `integration` in data.
 _OBJECT_PAGES = {
@@ -48,30 +56,64 @@ _STATUS = {
 
 @dataclass(frozen=True)
 class ActivityText:
-    """A sentence about one activity row, and the page of the object it concerns (if any)."""
+    """A sentence about one activity row, who acted, and the page of the object it concerns."""
 
     text: str
     url: str = ""
     link_label: str = ""
+    actor: str = ""
 
 
 def describe(entry: ActivityEntry, *, admin_links: bool = True) -> ActivityText:
     """The row as a sentence, linking the job, item, mapping page or connection it concerns;
     pass `admin_links=False` for a reader who may not open admin pages."""
-    action = entry.action
-    refused = action.endswith(".refused")
-    base = action.removesuffix(".refused")
-    build = _SENTENCES.get(base)
-    text = build(_Facts(entry)) if build else _generic(entry)
-    if refused:
-        error = _Facts(entry).get("error")
-        text = _("Refused: %(sentence)s") % {"sentence": text.rstrip(".")}
-        if error:
-            text = f"{text} ({error})"
     url, label = _link(entry)
     if url and not admin_links and _link_name(entry) in _ADMIN_PAGES:
         url, label = "", ""
-    return ActivityText(text=text, url=url, link_label=label)
+    return ActivityText(text=sentence(entry), url=url, link_label=label, actor=actor_name(entry))
+
+
+def sentence(entry: ActivityEntry) -> str:
+    """The row as one sentence that names who acted by role ("the hub", "Pleo", a user's name)."""
+    base = entry.action.removesuffix(".refused")
+    facts = _Facts(entry)
+    build = _SENTENCES.get(base)
+    text = build(facts) if build else _generic(entry, facts)
+    if not (_by_person(entry) and text.startswith(facts.who)):
+        text = capfirst(text)  # "The hub …", but a user's name as it is written
+    if base != entry.action:
+        text = _("Refused by Pleo: %(sentence)s") % {"sentence": text.rstrip(".")}
+        error = facts.get("error")
+        if error:
+            text = f"{text} ({error})"
+    return text
+
+
+def actor_name(entry: ActivityEntry) -> str:
+    """Who acted, as a person reads it: a user's name, "the hub" or "Pleo" (never a worker id)."""
+    if _by_person(entry):
+        user = entry.actor
+        if user is not None:
+            return user.get_full_name() or user.get_username()
+        return entry.actor_label
+    if entry.actor_label.lower() == "pleo":
+        return _("Pleo")
+    if entry.actor_label == COMMAND_LINE:
+        return _("an operator at the command line")
+    return _("the hub")
+
+
+def _by_person(entry: ActivityEntry) -> bool:
+    return entry.actor_id is not None or _is_person(entry.actor_label)
+
+
+def _is_person(label: str) -> bool:
+    lowered = label.lower()
+    return (
+        bool(label)
+        and lowered not in (*PROCESS_ACTORS, "pleo", COMMAND_LINE)
+        and not lowered.startswith("worker")
+    )
 
 
 class _Facts:
@@ -83,12 +125,20 @@ class _Facts:
         self.after = entry.after if isinstance(entry.after, dict) else {}
         self.before = entry.before if isinstance(entry.before, dict) else {}
 
+    @cached_property
+    def who(self) -> str:
+        return actor_name(self.entry)
+
     def get(self, name: str, default="") -> str:
         for source in (self.data, self.after, self.before):
             value = source.get(name)
             if value not in (None, ""):
                 return str(value)
         return default
+
+    def number(self, name: str) -> int:
+        value = self.get(name, "0")
+        return int(value) if value.isdigit() else 0
 
     def status(self, source: dict) -> str:
         value = str(source.get("status") or "")
@@ -102,44 +152,64 @@ def _kind(value: str) -> str:
         return value.replace("_", " ")
 
 
-def _count(message, value: str) -> str:
-    """A sentence about a number of things: `message` is an ngettext_lazy(.., .., "n"), which
-    picks the singular or plural form for the language from the number."""
-    return message % {"n": int(value) if str(value).isdigit() else 0}
+def _words(value: str) -> str:
+    return str(value or "").replace("_", " ")
 
 
 def _job_detected(f: _Facts) -> str:
-    found = ngettext_lazy(
-        "Found the export job in Pleo, with %(n)s entry",
-        "Found the export job in Pleo, with %(n)s entries",
-        "n",
+    values = {"who": f.who, "n": f.number("items"), "status": f.status(f.after)}
+    if "items" not in f.after and "items" not in f.data:
+        return _("%(who)s found the job in Pleo (%(status)s).") % values
+    return (
+        ngettext(
+            "%(who)s found the job in Pleo, with %(n)s entry (%(status)s).",
+            "%(who)s found the job in Pleo, with %(n)s entries (%(status)s).",
+            values["n"],
+        )
+        % values
     )
-    return f"{_count(found, f.get('items', ''))} ({f.status(f.after)})."
 
 
 def _job_status_changed(f: _Facts) -> str:
-    text = _("Pleo moved the job from %(before)s to %(after)s.") % {
-        "before": f.status(f.before),
-        "after": f.status(f.after),
-    }
+    if f.before.get("status"):
+        text = _("Pleo moved the job from %(before)s to %(after)s.") % {
+            "before": f.status(f.before),
+            "after": f.status(f.after),
+        }
+    else:
+        text = _("Pleo marked the job %(status)s.") % {"status": f.status(f.after)}
     reason = f.data.get("failure_reason_type")
     if reason:
-        text = f"{text[:-1]} ({str(reason).replace('_', ' ')})."
+        text = f"{text[:-1]} ({_words(reason)})."
     return text
 
 
 def _job_finished(f: _Facts) -> str:
-    return _("Finished the job: %(status)s.") % {"status": f.status(f.after)}
+    """What the job ended with: its counts when the engine logged them, else its status."""
+    if "successful" in f.data:
+        exported, failed = f.number("successful"), f.number("failed")
+        outcome = ngettext("exported %(n)s entry", "exported %(n)s entries", exported) % {
+            "n": exported
+        }
+        if failed:
+            outcome += ", " + ngettext("%(n)s failed", "%(n)s failed", failed) % {"n": failed}
+    else:
+        outcome = f.status(f.after)
+    if not outcome:
+        return _("%(who)s finished the job.") % {"who": f.who}
+    return _("%(who)s finished the job: %(outcome)s.") % {"who": f.who, "outcome": outcome}
 
 
 def _job_failed(f: _Facts) -> str:
-    return _("The job failed: %(reason)s") % {
-        "reason": f.get("reason") or f.get("reason_type").replace("_", " ")
+    reason = f.get("reason") or _words(f.get("reason_type")) or _("no reason given")
+    return _("The job failed: %(reason)s Nothing was posted.") % {
+        "reason": reason if reason.endswith(".") else f"{reason}."
     }
 
 
 def _mapping_saved(f: _Facts) -> str:
-    text = _("Mapped %(kind)s %(pleo_key)s to %(erp_key)s.") % {
+    text = _("%(who)s mapped %(kind)s %(pleo_key)s to %(erp_key)s.") % {
+        "who": f.who,
         "kind": _kind(f.get("kind")),
         "pleo_key": f.get("pleo_key"),
         "erp_key": f.get("erp_key"),
@@ -151,7 +221,8 @@ def _mapping_saved(f: _Facts) -> str:
 
 
 def _mapping_deleted(f: _Facts) -> str:
-    return _("Deleted the mapping of %(kind)s %(pleo_key)s (was %(erp_key)s).") % {
+    return _("%(who)s deleted the mapping of %(kind)s %(pleo_key)s (was %(erp_key)s).") % {
+        "who": f.who,
         "kind": _kind(str(f.before.get("kind") or "")),
         "pleo_key": f.before.get("pleo_key", ""),
         "erp_key": f.before.get("erp_key", ""),
@@ -159,69 +230,148 @@ def _mapping_deleted(f: _Facts) -> str:
 
 
 def _access_changed(f: _Facts) -> str:
-    role = f.after.get("role") or _("no role")
-    companies = f.after.get("companies") or []
-    return _("Changed access: role %(role)s, %(n)s companies.") % {
-        "role": role,
-        "n": len(companies),
-    }
+    companies = len(f.after.get("companies") or [])
+    return ngettext(
+        "%(who)s changed access: role %(role)s, %(n)s company.",
+        "%(who)s changed access: role %(role)s, %(n)s companies.",
+        companies,
+    ) % {"who": f.who, "role": f.after.get("role") or _("no role"), "n": companies}
+
+
+def _reference(value) -> str:
+    return str(value or "") or _("none")
 
 
 def _reference_corrected(f: _Facts) -> str:
-    return _("Corrected the entry's ERP reference from %(before)s to %(after)s.") % {
-        "before": f.before.get("external_id") or _("none"),
-        "after": f.after.get("external_id") or _("none"),
+    return _("%(who)s corrected the entry's ERP reference from %(before)s to %(after)s.") % {
+        "who": f.who,
+        "before": _reference(f.before.get("external_id")),
+        "after": _reference(f.after.get("external_id")),
     }
 
 
 def _marked_exported(f: _Facts) -> str:
-    text = _("Marked the entry as exported by hand, as %(reference)s.") % {
-        "reference": f.after.get("external_id") or _("no reference")
+    text = _("%(who)s marked the entry as exported by hand, as %(reference)s.") % {
+        "who": f.who,
+        "reference": f.after.get("external_id") or _("no reference"),
     }
     reason = f.data.get("reason")
     return f"{text[:-1]}: {reason}" if reason else text
+
+
+def _correction(f: _Facts) -> str:
+    """What a correction asks for, from its kind and before/after references."""
+    if f.data.get("kind") == "manual":
+        return _("marking the entry exported by hand, as %(reference)s") % {
+            "reference": _reference(f.after.get("external_id"))
+        }
+    return _("the ERP reference from %(before)s to %(after)s") % {
+        "before": _reference(f.before.get("external_id")),
+        "after": _reference(f.after.get("external_id")),
+    }
+
+
+def _count(message, f: _Facts, name: str) -> str:
+    """A sentence about a number of things: `message` is an ngettext_lazy(.., .., "n"), which
+    picks the singular or plural form for the language from the number."""
+    return message % {"who": f.who, "n": f.number(name)}
 
 
 _SENTENCES: dict[str, Callable[[_Facts], str]] = {
     "sync.job.detected": _job_detected,
     "sync.job.requested": lambda f: _count(
         ngettext_lazy(
-            "Asked Pleo to export %(n)s entry.", "Asked Pleo to export %(n)s entries.", "n"
+            "%(who)s asked Pleo to export %(n)s entry.",
+            "%(who)s asked Pleo to export %(n)s entries.",
+            "n",
         ),
-        f.get("entries"),
+        f,
+        "entries",
     ),
     "sync.job.status_changed": _job_status_changed,
-    "sync.job.started": lambda f: _("Started exporting the job."),
+    "sync.job.started": lambda f: _("%(who)s started exporting the job.") % {"who": f.who},
     "sync.job.finished": _job_finished,
     "sync.job.failed": _job_failed,
     "sync.job.closed_by_pleo": lambda f: (
-        _("Pleo closed the job (%(status)s).") % {"status": f.status(f.data)}
+        _("Pleo closed the job (%(status)s) before the hub had finished.")
+        % {"status": f.status(f.data)}
     ),
-    "sync.job.interrupted": lambda f: _("Work on the job paused: Pleo did not answer."),
-    "sync.job.skipped": lambda f: _("Skipped the job: %(reason)s.") % {"reason": f.get("reason")},
+    "sync.job.interrupted": lambda f: _(
+        "Pleo did not answer; the hub carries on with the job at its next turn."
+    ),
+    "sync.job.skipped": lambda f: (
+        _("The hub skipped the job: %(reason)s.") % {"reason": f.get("reason")}
+    ),
     "sync.job.reexport": lambda f: _count(
         ngettext_lazy(
-            "Exported %(n)s failed entry of the job again.",
-            "Exported %(n)s failed entries of the job again.",
+            "%(who)s exported %(n)s failed entry again, in a new job.",
+            "%(who)s exported %(n)s failed entries again, in a new job.",
             "n",
         ),
-        f.get("entries"),
+        f,
+        "entries",
+    ),
+    "sync.job.retry_scheduled": lambda f: _count(
+        ngettext_lazy(
+            "The ERP was busy: %(n)s entry waits for the next attempt.",
+            "The ERP was busy: %(n)s entries wait for the next attempt.",
+            "n",
+        ),
+        f,
+        "waiting",
+    ),
+    "sync.job.dismissed": lambda f: (
+        _("%(who)s dismissed the job: %(reason)s") % {"who": f.who, "reason": f.get("reason")}
+    ),
+    "sync.job.claim_taken_over": lambda f: _(
+        "The hub took the job over from a worker that had stopped."
     ),
     "sync.item.report_rejected": lambda f: (
-        _("Pleo did not accept the result of entry %(entry)s: %(message)s")
-        % {"entry": f.get("entry"), "message": f.get("message") or f.get("error_type")}
+        _("Pleo refused the result of entry %(entry)s: %(message)s")
+        % {"entry": f.get("entry"), "message": f.get("message") or _words(f.get("error_type"))}
     ),
     "sync.run_now": lambda f: _count(
         ngettext_lazy(
-            "Checked Pleo for export jobs now: %(n)s job waiting.",
-            "Checked Pleo for export jobs now: %(n)s jobs waiting.",
+            "%(who)s checked Pleo for export jobs now: %(n)s job waiting.",
+            "%(who)s checked Pleo for export jobs now: %(n)s jobs waiting.",
             "n",
         ),
-        f.get("waiting", "0"),
+        f,
+        "waiting",
+    ),
+    "sync.correction.requested": lambda f: (
+        _("%(who)s asked for a correction: %(change)s.") % {"who": f.who, "change": _correction(f)}
+    ),
+    "sync.correction.replaced": lambda f: (
+        _("%(who)s changed a waiting correction: %(change)s.")
+        % {"who": f.who, "change": _correction(f)}
+    ),
+    "sync.correction.sent": lambda f: (
+        _("%(who)s sent the entry's correction to Pleo in a correction job.") % {"who": f.who}
+    ),
+    "sync.correction.confirmed": lambda f: (
+        _("Pleo confirmed the correction: %(change)s.") % {"change": _correction(f)}
+    ),
+    "sync.correction.failed": lambda f: (
+        _("The correction did not reach Pleo: %(error)s") % {"error": f.get("error")}
+    ),
+    "sync.correction_job.requested": lambda f: _count(
+        ngettext_lazy(
+            "%(who)s sent %(n)s correction to Pleo in this correction job.",
+            "%(who)s sent %(n)s corrections to Pleo in this correction job.",
+            "n",
+        ),
+        f,
+        "corrections",
     ),
     "dashboard.failures.retried": lambda f: _count(
-        ngettext_lazy("Retried %(n)s failed entry.", "Retried %(n)s failed entries.", "n"),
-        f.get("entries"),
+        ngettext_lazy(
+            "%(who)s retried %(n)s failed entry.",
+            "%(who)s retried %(n)s failed entries.",
+            "n",
+        ),
+        f,
+        "entries",
     ),
     "dashboard.item.reference_corrected": _reference_corrected,
     "dashboard.item.marked_exported": _marked_exported,
@@ -229,77 +379,88 @@ _SENTENCES: dict[str, Callable[[_Facts], str]] = {
     "dashboard.mapping.deleted": _mapping_deleted,
     "dashboard.mapping.imported": lambda f: _count(
         ngettext_lazy(
-            "Imported %(n)s mapping from a CSV file.",
-            "Imported %(n)s mappings from a CSV file.",
+            "%(who)s imported %(n)s mapping from a CSV file.",
+            "%(who)s imported %(n)s mappings from a CSV file.",
             "n",
         ),
-        f.get("rows"),
+        f,
+        "rows",
     ),
-    "dashboard.erp.tested": lambda f: _("Tested the ERP connection: it answered."),
+    "dashboard.erp.tested": lambda f: (
+        _("%(who)s tested the ERP connection: it answered.") % {"who": f.who}
+    ),
     "dashboard.erp.test_failed": lambda f: (
-        _("Tested the ERP connection: %(message)s") % {"message": f.get("message")}
+        _("%(who)s tested the ERP connection: %(message)s")
+        % {"who": f.who, "message": f.get("message")}
     ),
-    "dashboard.erp.records_refreshed": lambda f: _("Read the ERP's accounts, taxes and parties."),
+    "dashboard.erp.records_refreshed": lambda f: (
+        _("%(who)s read the ERP's accounts, taxes and parties.") % {"who": f.who}
+    ),
     "dashboard.erp.records_failed": lambda f: (
         _("Could not read the ERP's records: %(message)s") % {"message": f.get("message")}
     ),
-    "dashboard.erp.saved": lambda f: (
-        _("Saved the ERP connection %(name)s.") % {"name": f.get("name")}
-    ),
-    "dashboard.pleo.saved": lambda f: (
-        _("Saved the Pleo connection %(name)s.") % {"name": f.get("name")}
-    ),
+    "dashboard.erp.saved": lambda f: _named(_("%(who)s saved the ERP connection %(name)s."), f),
+    "dashboard.pleo.saved": lambda f: _named(_("%(who)s saved the Pleo connection %(name)s."), f),
     "dashboard.pleo.tested": lambda f: (
-        _("Tested the Pleo connection: %(message)s") % {"message": f.get("message")}
+        _("%(who)s tested the Pleo connection: %(message)s")
+        % {"who": f.who, "message": f.get("message")}
     ),
     "dashboard.pleo.test_failed": lambda f: (
-        _("Tested the Pleo connection: %(message)s") % {"message": f.get("message")}
+        _("%(who)s tested the Pleo connection: %(message)s")
+        % {"who": f.who, "message": f.get("message")}
     ),
-    "dashboard.pleo.authorized": lambda f: _("Connected the company to Pleo (authorised)."),
-    "dashboard.company.saved": lambda f: (
-        _("Saved the settings of %(name)s.") % {"name": f.get("name")}
+    "dashboard.pleo.authorized": lambda f: (
+        _("%(who)s connected the company to Pleo (authorised).") % {"who": f.who}
     ),
-    "dashboard.user.created": lambda f: (
-        _("Created the user %(username)s.") % {"username": f.get("username")}
-    ),
+    "dashboard.company.saved": lambda f: _named(_("%(who)s saved the settings of %(name)s."), f),
+    "dashboard.user.created": lambda f: _user(_("%(who)s created the user %(username)s."), f),
     "dashboard.user.access_changed": _access_changed,
-    "dashboard.user.deactivated": lambda f: (
-        _("Deactivated the user %(username)s.") % {"username": f.get("username")}
+    "dashboard.user.deactivated": lambda f: _user(
+        _("%(who)s deactivated the user %(username)s."), f
     ),
-    "dashboard.user.reactivated": lambda f: (
-        _("Reactivated the user %(username)s.") % {"username": f.get("username")}
+    "dashboard.user.reactivated": lambda f: _user(
+        _("%(who)s reactivated the user %(username)s."), f
     ),
-    "dashboard.user.password_reset": lambda f: (
-        _("Set a new password for %(username)s.") % {"username": f.get("username")}
+    "dashboard.user.password_reset": lambda f: _user(
+        _("%(who)s set a new password for %(username)s."), f
     ),
-    "erp.connection.created": lambda f: (
-        _("Created the ERP connection %(name)s.") % {"name": f.get("name")}
+    "erp.connection.created": lambda f: _named(
+        _("%(who)s created the ERP connection %(name)s."), f
     ),
-    "erp.connection.updated": lambda f: (
-        _("Changed the ERP connection %(name)s.") % {"name": f.get("name")}
+    "erp.connection.updated": lambda f: _named(
+        _("%(who)s changed the ERP connection %(name)s."), f
     ),
-    "pleo.connection.created": lambda f: (
-        _("Created the Pleo connection %(name)s.") % {"name": f.get("name")}
+    "pleo.connection.created": lambda f: _named(
+        _("%(who)s created the Pleo connection %(name)s."), f
     ),
-    "pleo.connection.updated": lambda f: (
-        _("Changed the Pleo connection %(name)s.") % {"name": f.get("name")}
+    "pleo.connection.updated": lambda f: _named(
+        _("%(who)s changed the Pleo connection %(name)s."), f
     ),
-    "sync.integration.created": lambda f: (
-        _("Wired the company %(name)s to its ERP.") % {"name": f.get("name")}
+    "sync.integration.created": lambda f: _named(
+        _("%(who)s wired the company %(name)s to its ERP."), f
     ),
-    "sync.integration.updated": lambda f: (
-        _("Changed the company %(name)s.") % {"name": f.get("name")}
-    ),
+    "sync.integration.updated": lambda f: _named(_("%(who)s changed the company %(name)s."), f),
 }
 
 
-def _generic(entry: ActivityEntry) -> str:
-    """An action without its own sentence: its name in words, then its plain values."""
-    words = entry.action.replace(".", " ").replace("_", " ").strip()
-    text = words[:1].upper() + words[1:]
+def _named(message: str, f: _Facts) -> str:
+    return message % {"who": f.who, "name": f.get("name")}
+
+
+def _user(message: str, f: _Facts) -> str:
+    return message % {"who": f.who, "username": f.get("username")}
+
+
+def _generic(entry: ActivityEntry, f: _Facts) -> str:
+    """An action without its own sentence: its name in words, by whom, then its plain values
+    (never a dict or list)."""
+    text = _("%(what)s (by %(who)s)") % {
+        "what": capfirst(_words(entry.action.replace(".", " ")).strip()),
+        "who": f.who,
+    }
     facts = [
-        f"{key.replace('_', ' ')} {value}"
-        for key, value in (entry.data or {}).items()
+        f"{_words(key)} {value}"
+        for key, value in f.data.items()
         if isinstance(value, str | int | float) and not isinstance(value, bool)
     ]
     return f"{text}: {', '.join(facts)}." if facts else f"{text}."

@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy
 from exporthub.dashboard.corrections import (
     CorrectionRefused,
     Outcome,
-    correct_external_reference,
-    mark_exported_manually,
+    correct,
     send_corrections,
 )
 from exporthub.sync.models import ExportItem, ItemStatus
@@ -107,23 +106,15 @@ def apply_changes(changes: list[Change], *, reason: str, user) -> BulkResult:
     integrations = {}
     for change in changes:
         try:
-            if change.kind == "reference":
-                outcome = correct_external_reference(
-                    change.item,
-                    external_id=change.external_id,
-                    external_url=change.external_url,
-                    user=user,
-                    send=False,
-                )
-            else:
-                outcome = mark_exported_manually(
-                    change.item,
-                    external_id=change.external_id,
-                    external_url=change.external_url,
-                    reason=reason,
-                    user=user,
-                    send=False,
-                )
+            outcome = correct(
+                change.item,
+                kind=change.kind,
+                external_id=change.external_id,
+                external_url=change.external_url,
+                reason=reason,
+                user=user,
+                send=False,
+            )
         except CorrectionRefused as refused:
             result.refused.append((change.item, str(refused)))
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,26 +45,26 @@ class Outcome:
     unchanged: bool = False
 
 
-def correct_external_reference(
-    item: ExportItem, *, external_id: str, external_url: str, user, send: bool = True
-) -> Outcome:
-    """Change an exported item's external id and URL in Pleo; logged with before and after."""
-    return _correct(item, CorrectionKind.REFERENCE, external_id, external_url, "", user, send)
-
-
-def mark_exported_manually(
-    item: ExportItem, *, external_id: str, external_url: str, reason: str, user, send: bool = True
-) -> Outcome:
-    """Record that someone booked the entry by hand: Pleo is told it is exported; logged."""
-    return _correct(item, CorrectionKind.MANUAL, external_id, external_url, reason, user, send)
-
-
 def send_corrections(integrations: Iterable[Integration], *, user) -> list[corrections.Sent]:
     """Send each integration's pending corrections in one correction job."""
     return [corrections.send_pending(integration, user=user) for integration in integrations]
 
 
-def _correct(item, kind, external_id, external_url, reason, user, send) -> Outcome:
+def correct(
+    item: ExportItem,
+    *,
+    kind: str,
+    external_id: str,
+    external_url: str,
+    reason: str = "",
+    user,
+    send: bool = True,
+) -> Outcome:
+    """Apply a correction of either kind (`CorrectionKind`): into the item's running job, or
+    recorded for a correction job (sent now unless `send=False`); the reason is kept for a
+    manual mark only."""
+    if kind != CorrectionKind.MANUAL:
+        reason = ""
     item.refresh_from_db()
     running = not item.job.is_finished
     if running and (item.status in UNFINISHED or item.reported_at is None):
@@ -90,6 +91,12 @@ def _correct(item, kind, external_id, external_url, reason, user, send) -> Outco
         corrections.send_pending(item.job.integration, user=user)
         recorded.correction.refresh_from_db()
     return Outcome(kind, correction=recorded.correction, unchanged=recorded.unchanged)
+
+
+# Change an exported item's external id and URL in Pleo; logged with before and after.
+correct_external_reference = partial(correct, kind=CorrectionKind.REFERENCE)
+# Record that someone booked the entry by hand (with a reason): Pleo is told it is exported.
+mark_exported_manually = partial(correct, kind=CorrectionKind.MANUAL)
 
 
 def _apply_in_running_job(item, kind, external_id, external_url, reason, user) -> Outcome | None:

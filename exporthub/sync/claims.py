@@ -53,9 +53,12 @@ def claim_next_job(integration_id: int, worker: str) -> ExportJob | None:
             return None
         if job.claimed_by:  # a worker that died mid-job: its claim went stale
             log_activity(
-                CLAIM_TAKEN_OVER, actor_label=worker, company_id=job.company_id, obj=job,
+                CLAIM_TAKEN_OVER,
+                actor_label=f"worker {worker}",
+                company_id=job.company_id,
+                obj=job,
                 previous_worker=job.claimed_by,
-            )  # fmt: skip
+            )
         job.claimed_by = worker
         job.claimed_at = job.heartbeat_at = now
         job.save(update_fields=["claimed_by", "claimed_at", "heartbeat_at"])

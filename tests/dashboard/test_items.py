@@ -36,6 +36,12 @@ def test_it_writes_a_corrected_reference_to_pleo_and_logs_it(client, accountant,
     logged = ActivityEntry.objects.get(action="dashboard.item.reference_corrected")
     assert logged.before["external_id"] == "OLD-1"
     assert logged.after["external_id"] == "NEW-7"
+    page = client.get(reverse("dashboard:item-detail", args=[item.pk])).content.decode()
+    start = page.index("<h3>Changes</h3>")
+    changes = page[start : page.index("</ol>", start)]
+    who = accountant.get_full_name() or accountant.get_username()
+    assert f"{who} corrected the entry&#x27;s ERP reference from OLD-1 to NEW-7." in changes
+    assert "{" not in changes and "dashboard.item" not in changes  # no dicts, no action names
 
 
 def test_a_correction_on_a_finished_job_shows_as_sent_then_confirmed(

@@ -80,7 +80,7 @@ def test_the_poll_that_finds_the_job_ended_updates_the_whole_job(client, viewer,
     assert "has not read" not in seen
     supplier = finished_job.items.exclude(supplier="").first().supplier
     assert supplier in seen  # the entries list came with it
-    assert "Exported 4 entries" in seen  # and the timeline
+    assert "exported 4 entries" in seen  # and the timeline
 
 
 def test_the_progress_bar_shows_exported_failed_and_remaining_in_proportion(
@@ -131,9 +131,9 @@ def test_the_timeline_speaks_plain_language_and_hides_secrets(client, admin_user
     page = client.get(reverse("dashboard:job-detail", args=[finished_job.pk])).content.decode()
     timeline = text_of(page[page.index('id="job-timeline"') : page.index('id="job-items"')])
     failed = finished_job.items_failed
-    assert f"Exported 4 entries, {failed} failed" in timeline
-    assert "Started by the hub" in timeline
-    assert "Pleo job created by the hub for" in timeline
+    assert f"The hub finished the job: exported 4 entries, {failed} failed." in timeline
+    assert "The hub started exporting the job." in timeline
+    assert "The hub asked Pleo to export" in timeline
     assert "sync.job" not in timeline
     assert "worker" not in timeline
     assert "{" not in timeline  # no dicts

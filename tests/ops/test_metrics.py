@@ -84,6 +84,7 @@ def test_it_counts_claims_taken_over_from_dead_workers(client, company, integrat
 
     from django.utils import timezone
 
+    from exporthub.core.models import ActivityEntry
     from exporthub.sandbox import services as sandbox
     from exporthub.sync.claims import claim_next_job
     from exporthub.sync.detection import poll_integration
@@ -98,6 +99,8 @@ def test_it_counts_claims_taken_over_from_dead_workers(client, company, integrat
     assert scrape(client)[("exporthub_claims_taken_over_total", ())] == 0
     assert claim_next_job(integration.pk, "worker-that-lives").pk == job.pk
     assert scrape(client)[("exporthub_claims_taken_over_total", ())] == 1
+    taken = ActivityEntry.objects.get(action="sync.job.claim_taken_over")
+    assert taken.actor_label == "worker worker-that-lives"  # a process, never read as a person
 
 
 def test_it_counts_the_calls_to_pleo_by_operation_and_outcome(

@@ -28,7 +28,11 @@ COLUMNS = [
 @role_required(ACCOUNTANT)
 def activity_list(request: HttpRequest) -> HttpResponse:
     form = ActivityFilterForm(request.GET)
-    rows = form.filter(scope.activity(request.user)).order_by("-created_at", "-id")
+    rows = (
+        form.filter(scope.activity(request.user))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
     entries = page_of(request, rows, 50)
     admin = has_role(request.user, ADMIN)
     context = {

@@ -11,10 +11,10 @@ from exporthub.dashboard import scope
 from exporthub.dashboard.corrections import (
     CorrectionRefused,
     Outcome,
-    correct_external_reference,
-    mark_exported_manually,
+    correct,
 )
 from exporthub.dashboard.forms import ExternalReferenceForm, MarkExportedForm
+from exporthub.dashboard.job_timeline import timeline
 from exporthub.dashboard.views.common import render_page
 from exporthub.sync.correction_models import Correction, CorrectionKind, CorrectionState
 
@@ -33,7 +33,7 @@ def _context(request: HttpRequest, item, **forms) -> dict:
         "item": item,
         "payload": item.payload or {},
         "history": history.order_by("id"),
-        "activity": activity.order_by("created_at", "id")[:100],
+        "activity": timeline(activity.select_related("actor").order_by("created_at", "id")[:100]),
         "corrections": corrections.order_by("-id")[:20],
         "can_correct": has_role(request.user, ACCOUNTANT),
         "reference_form": forms.get("reference_form")
@@ -81,32 +81,27 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(ACCOUNTANT)
 def item_reference(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(scope.items(request.user), pk=pk)
-    form = ExternalReferenceForm(request.POST)
-    if form.is_valid():
-        try:
-            outcome = correct_external_reference(item, **form.cleaned_data, user=request.user)
-        except CorrectionRefused as refused:
-            form.add_error(None, str(refused))
-        else:
-            _announce(request, outcome)
-            return redirect("dashboard:item-detail", pk=item.pk)
-    context = _context(request, item, reference_form=form)
-    return render_page(request, TEMPLATE, context, status=422)
+    return _correct(request, pk, ExternalReferenceForm, "reference_form", CorrectionKind.REFERENCE)
 
 
 @require_POST
 @role_required(ACCOUNTANT)
 def item_mark_exported(request: HttpRequest, pk: int) -> HttpResponse:
+    return _correct(request, pk, MarkExportedForm, "mark_form", CorrectionKind.MANUAL)
+
+
+def _correct(request: HttpRequest, pk: int, form_class, form_name: str, kind: str) -> HttpResponse:
+    """Apply the posted correction of `kind` and go back to the item, or show the form again
+    (as `form_name`) with what was wrong."""
     item = get_object_or_404(scope.items(request.user), pk=pk)
-    form = MarkExportedForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            outcome = mark_exported_manually(item, **form.cleaned_data, user=request.user)
+            outcome = correct(item, kind=kind, **form.cleaned_data, user=request.user)
         except CorrectionRefused as refused:
             form.add_error(None, str(refused))
         else:
             _announce(request, outcome)
             return redirect("dashboard:item-detail", pk=item.pk)
-    context = _context(request, item, mark_form=form)
+    context = _context(request, item, **{form_name: form})
     return render_page(request, TEMPLATE, context, status=422)
