@@ -122,7 +122,7 @@ class ExportJob(models.Model):
         return self.status in FINISHED_JOB_STATUSES
 
     def recount(self) -> None:
-        """Refresh the item counts from the items themselves."""
+        """Refresh the item counts and the per-day totals from the items themselves."""
         rows = self.items.values_list("status").annotate(
             n=models.Count("id"), minor=models.Sum("amount_minor")
         )
@@ -142,6 +142,7 @@ class ExportJob(models.Model):
                 "amount_successful_minor",
             ]
         )
+        recount_days(self)
 
 
 class PayloadEncoder(DjangoJSONEncoder):
@@ -369,8 +370,8 @@ class QueuedEntry(models.Model):
                 name="queued_totals",
             ),
             models.Index(
-                fields=["integration", "performed_at", "last_failure_reason_type", "problems"],
-                name="queued_month_problems",
+                fields=["integration", "entry_date", "last_failure_reason_type", "problems"],
+                name="queued_day_causes",
             ),
         ]
 
@@ -453,3 +454,4 @@ class BackgroundOperation(models.Model):
 
 
 from exporthub.sync.correction_models import Correction  # noqa: E402, F401  (registers the model)
+from exporthub.sync.day_totals import JobDayTotals, recount_days  # noqa: E402, F401

@@ -28,6 +28,7 @@ def queued(integration, day: str, minor: int, *, status="QUEUED", problems="", f
         export_status=status,
         family="CARD_PURCHASE",
         performed_at=at(day),
+        entry_date=dt.date.fromisoformat(day),  # as the mirror sets it: the posting's date
         amount_minor=minor,
         currency="DKK",
         problems=problems,

@@ -1,0 +1,76 @@
+"""A finished job's exported entries per day, kept with the job's counts so that the overview
+sums a few rows per job instead of scanning tens of thousands of items on every request."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import models, transaction
+from django.db.models import Count, Max
+from django.db.models.functions import TruncDate
+
+
+class JobDayTotals(models.Model):
+    """One job's exported items of one local day, two ways: exported on that day (the overview's
+    chart) and dated that day (month-end readiness, by entry date). Written by
+    `ExportJob.recount()`, which the engine calls when a job's items are loaded and when it
+    ends, and the dashboard after a manual mark; never by hand."""
+
+    job = models.ForeignKey("sync.ExportJob", on_delete=models.CASCADE, related_name="day_totals")
+    integration = models.ForeignKey(
+        "sync.Integration", on_delete=models.CASCADE, related_name="job_day_totals"
+    )
+    day = models.DateField(help_text="A day in the hub's time zone.")
+    exported = models.PositiveIntegerField(
+        default=0, help_text="Items of the job exported on that day."
+    )
+    entries = models.PositiveIntegerField(
+        default=0, help_text="Exported items of the job whose entry date is that day."
+    )
+    last_exported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="unique_job_day_totals")]
+        indexes = [
+            models.Index(
+                fields=["integration", "day", "job", "exported", "entries", "last_exported_at"],
+                name="job_day_totals_overview",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Job {self.job_id} on {self.day}"
+
+
+def recount_days(job) -> None:
+    """Rewrite the job's day totals from its exported items.
+
+    A correction job posts nothing: its items re-send entries another job exported (and a
+    manual mark turns the corrected item itself into an exported one), so it adds no day
+    totals and each entry is counted once."""
+    from exporthub.sync.models import ItemStatus
+
+    per_day: dict = defaultdict(lambda: {"exported": 0, "entries": 0, "last_exported_at": None})
+    if not job.corrections.exists():
+        exported = job.items.filter(status=ItemStatus.SUCCESSFUL).order_by()
+        by_export_day = (
+            exported.exclude(exported_at=None)
+            .annotate(day=TruncDate("exported_at"))
+            .values("day")
+            .annotate(n=Count("id"), last=Max("exported_at"))
+        )
+        for row in by_export_day:
+            per_day[row["day"]].update(exported=row["n"], last_exported_at=row["last"])
+        by_entry_day = (
+            exported.exclude(entry_date=None)
+            .values("entry_date")
+            .annotate(n=Count("accounting_entry_id", distinct=True))
+        )
+        for row in by_entry_day:
+            per_day[row["entry_date"]]["entries"] = row["n"]
+    with transaction.atomic():
+        JobDayTotals.objects.filter(job=job).delete()
+        JobDayTotals.objects.bulk_create(
+            JobDayTotals(job=job, integration_id=job.integration_id, day=day, **values)
+            for day, values in per_day.items()
+        )
