@@ -18,7 +18,7 @@ from exporthub.sync.models import (
     ItemStatus,
     JobDayTotals,
     JobStatus,
-    QueuedEntry,
+    QueueDayTotals,
 )
 
 CHART_DAYS = 30
@@ -132,11 +132,11 @@ def company_stats(
     stats = {i.pk: CompanyStats(i) for i in integrations}
     ids = list(stats)
     # Pleo's export queue as mirrored: each entry once, as exporting, failed (its last export
-    # failed; Pleo put it back in the queue) or queued.
+    # failed; Pleo put it back in the queue) or queued. From the mirror's totals, kept with it.
     queue = (
-        QueuedEntry.objects.filter(integration_id__in=ids)
+        QueueDayTotals.objects.filter(integration_id__in=ids)
         .values("integration_id", "export_status", "currency", "last_failure_reason_type")
-        .annotate(n=Count("amount_minor"), minor=Sum("amount_minor"))
+        .annotate(n=Sum("entries"), minor=Sum("amount_minor"))
         .order_by()
     )
     for row in queue:
@@ -312,14 +312,13 @@ def queued_per_day(
     """Per integration and entry date (the date the posting will carry, as for exported
     entries) from `first` to before `end`: the entries waiting in Pleo's queue, by cause: the
     reason type of the failed ones, "pre-flight: <problem>" for each problem of the others, and
-    under ALL every entry once. One grouped query that the mirror's (integration, entry_date,
-    last_failure_reason_type, problems) index answers alone."""
+    under ALL every entry once. From the mirror's totals (`QueueDayTotals`), kept with it."""
     rows = (
-        QueuedEntry.objects.filter(
+        QueueDayTotals.objects.filter(
             integration_id__in=integration_ids, entry_date__gte=first, entry_date__lt=end
         )
         .values("integration_id", "entry_date", "last_failure_reason_type", "problems")
-        .annotate(n=Count("entry_date"))
+        .annotate(n=Sum("entries"))
         .order_by()
     )
     found: dict[int, dict[dt.date, Counter[str]]] = {pk: {} for pk in integration_ids}

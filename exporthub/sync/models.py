@@ -358,7 +358,7 @@ class QueuedEntry(models.Model):
             models.Index(fields=["integration", "supplier"]),
             models.Index(fields=["integration", "problems"]),
             models.Index(fields=["company_id"]),
-            # The overview's totals and month-end readiness, read from the index alone.
+            # Totals by failure, status and currency, read from the index alone.
             models.Index(
                 fields=[
                     "integration",
@@ -369,9 +369,18 @@ class QueuedEntry(models.Model):
                 ],  # fmt: skip
                 name="queued_totals",
             ),
+            # What `day_totals.recount_queue` groups by, read from the index alone.
             models.Index(
-                fields=["integration", "entry_date", "last_failure_reason_type", "problems"],
-                name="queued_day_causes",
+                fields=[
+                    "integration",
+                    "entry_date",
+                    "export_status",
+                    "currency",
+                    "last_failure_reason_type",
+                    "problems",
+                    "amount_minor",
+                ],
+                name="queued_overview",
             ),
         ]
 
@@ -454,4 +463,8 @@ class BackgroundOperation(models.Model):
 
 
 from exporthub.sync.correction_models import Correction  # noqa: E402, F401  (registers the model)
-from exporthub.sync.day_totals import JobDayTotals, recount_days  # noqa: E402, F401
+from exporthub.sync.day_totals import (  # noqa: E402, F401  (registers the models)
+    JobDayTotals,
+    QueueDayTotals,
+    recount_days,
+)

@@ -1,5 +1,6 @@
-"""A finished job keeps its exported entries per day (what the overview sums instead of scanning
-items): each entry counted once, also after corrections and manual marks of finished jobs.
+"""The per-day totals the overview sums instead of scanning rows: a finished job keeps its
+exported entries per day, each entry counted once (also after corrections and manual marks of
+finished jobs); the export queue's totals follow every change of the mirror.
 
 Jobs run through the project's Pleo client against the sandbox and a real Beancount ledger.
 """
@@ -7,13 +8,14 @@ Jobs run through the project's Pleo client against the sandbox and a real Beanco
 from __future__ import annotations
 
 import pytest
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from exporthub.dashboard.corrections import correct_external_reference, mark_exported_manually
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import engine
-from exporthub.sync.models import ExportJob, JobDayTotals
+from exporthub.sync.models import ExportJob, JobDayTotals, QueueDayTotals
+from exporthub.sync.queue_mirror import record_export_request, refresh_export_queue
 from tests.sync.helpers import WORKER, postable_entry_ids, run
 from tests.sync.test_corrections import unpostable_entry_ids
 
@@ -92,3 +94,59 @@ def test_a_manual_mark_on_a_finished_job_counts_the_entry_once_as_exported(
     assert failed.status == "successful"
     assert totals(job=job) == (2, 2)  # the marked item, in the job it failed in
     assert totals(integration=integration) == (2, 2)  # and not again in the correction job
+
+
+QUEUE_DIMENSIONS = (
+    "entry_date",
+    "export_status",
+    "currency",
+    "last_failure_reason_type",
+    "problems",
+)
+
+
+def scanned(integration) -> list[tuple]:
+    """The mirror's totals as a scan of every row finds them."""
+    rows = integration.queued_entries.values_list(*QUEUE_DIMENSIONS).annotate(
+        Count("id"), Sum("amount_minor")
+    )
+    return sorted(rows.order_by(), key=str)
+
+
+def kept(integration) -> list[tuple]:
+    rows = QueueDayTotals.objects.filter(integration=integration).values_list(
+        *QUEUE_DIMENSIONS, "entries", "amount_minor"
+    )
+    return sorted(rows, key=str)
+
+
+def test_the_queue_totals_follow_a_refresh_from_pleo(integration, company):
+    held = refresh_export_queue(integration)
+
+    assert held > 0
+    assert kept(integration) == scanned(integration)
+    assert sum(row[-2] for row in kept(integration)) == held
+
+
+def test_the_queue_totals_follow_an_export_request_and_the_job_results(integration, company):
+    refresh_export_queue(integration)
+    exported = postable_entry_ids(company, 2)
+    failing = unpostable_entry_ids(company, 1)
+
+    record_export_request(integration, exported + failing)
+    assert kept(integration) == scanned(integration)
+    exporting = QueueDayTotals.objects.filter(integration=integration, export_status="EXPORTING")
+    assert exporting.aggregate(n=Sum("entries"))["n"] == 3
+
+    export(integration, company, exported + failing)
+
+    assert kept(integration) == scanned(integration)
+    assert not integration.queued_entries.filter(entry_id__in=exported).exists()
+    (failed,) = QueueDayTotals.objects.filter(integration=integration).exclude(
+        last_failure_reason_type=""
+    )
+    assert (failed.export_status, failed.last_failure_reason_type, failed.entries) == (
+        "QUEUED",
+        "account_unknown",
+        1,
+    )
