@@ -4,10 +4,12 @@ as mirrored (kept with the mirror)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.db import models, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 
@@ -109,23 +111,43 @@ QUEUE_DIMENSIONS = (
 )
 
 
-def recount_queue(integration) -> None:
-    """Rewrite the integration's queue totals from its mirror: one grouped query that the
-    mirror's `queued_overview` index answers alone."""
-    rows = (
-        integration.queued_entries.values(*QUEUE_DIMENSIONS)
-        .annotate(entries=Count("amount_minor"), amount=Sum("amount_minor"))
-        .order_by()
-    )
-    totals = [
-        QueueDayTotals(
-            integration=integration,
-            entries=row.pop("entries"),
-            amount_minor=row.pop("amount") or 0,
-            **row,
-        )
-        for row in rows
-    ]
+def recount_queue(integration, entry_dates: Iterable[dt.date | None] | None = None) -> None:
+    """Rewrite the integration's queue totals from its mirror: all of them, or only those of
+    the given entry dates (after a change to a few entries: a few days' rows instead of the
+    whole mirror). One grouped query that the mirror's `queued_overview` index answers alone;
+    recounts of one integration take turns (its row is locked), so none double counts."""
+    from exporthub.sync.models import Integration
+
+    mirror = integration.queued_entries.all()
+    kept = QueueDayTotals.objects.filter(integration=integration)
+    if entry_dates is not None:
+        dates = set(entry_dates)
+        if not dates:
+            return
+        days = Q(entry_date__in=[day for day in dates if day is not None])
+        if None in dates:
+            days |= Q(entry_date__isnull=True)
+        mirror, kept = mirror.filter(days), kept.filter(days)
     with transaction.atomic():
-        QueueDayTotals.objects.filter(integration=integration).delete()
+        Integration.objects.select_for_update().filter(pk=integration.pk).exists()
+        rows = (
+            mirror.values(*QUEUE_DIMENSIONS)
+            .annotate(entries=Count("amount_minor"), amount=Sum("amount_minor"))
+            .order_by()
+        )
+        totals = [
+            QueueDayTotals(
+                integration=integration,
+                entries=row.pop("entries"),
+                amount_minor=row.pop("amount") or 0,
+                **row,
+            )
+            for row in rows
+        ]
+        kept.delete()
         QueueDayTotals.objects.bulk_create(totals, batch_size=1000)
+
+
+def entry_dates_of(entries: QuerySet) -> set[dt.date | None]:
+    """The entry dates of some mirror rows: the days whose totals a change to them touches."""
+    return set(entries.order_by().values_list("entry_date", flat=True).distinct())
