@@ -10,8 +10,12 @@ run under CaptureQueriesContext for the query count.
 
 Prints one line per page, then one JSON line with every figure:
   {"pages": {"queue": {"median_ms": .., "max_ms": .., "queries": .., "bytes": ..}, ..}, ..}
-The target (issue: "queue, jobs and failures pages answer in under 150 ms of server time") is
-checked on the max over the runs; the exit status is 1 when a target page misses it.
+The targets (issue: "queue, jobs and failures pages answer in under 150 ms of server time";
+"the overview answers in under 150 ms of server time at 100,000 items") are checked on the max
+over the runs; the exit status is 1 when a target page misses it.
+
+Building the rows takes minutes: `--data-dir DIR` keeps them (the SQLite file, or a database
+named after DIR on the server) and later runs with the same DIR migrate and reuse them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from pathlib import Path
 from bench import environment
 
 TARGET_MS = 150.0
-TARGET_PAGES = ("queue", "jobs", "failures")
+TARGET_PAGES = ("overview", "queue", "jobs", "failures")
 COMPANIES = (("Nordlys Design ApS", 0.7), ("Fjord Freight A/S", 0.2), ("Skov & Sø I/S", 0.1))
 # (failure_reason_type, failure_mode, reason template) for the failed share of the items.
 FAILURES = [
