@@ -14,8 +14,13 @@ from django.utils import timezone
 from exporthub.dashboard.corrections import correct_external_reference, mark_exported_manually
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import engine
+from exporthub.sync.day_totals import recount_queue
 from exporthub.sync.models import ExportJob, JobDayTotals, QueueDayTotals
-from exporthub.sync.queue_mirror import record_export_request, refresh_export_queue
+from exporthub.sync.queue_mirror import (
+    recheck_preflight,
+    record_export_request,
+    refresh_export_queue,
+)
 from tests.sync.helpers import WORKER, postable_entry_ids, run
 from tests.sync.test_corrections import unpostable_entry_ids
 
@@ -150,3 +155,15 @@ def test_the_queue_totals_follow_an_export_request_and_the_job_results(integrati
         "account_unknown",
         1,
     )
+
+
+def test_the_queue_totals_follow_a_preflight_recheck(integration, company):
+    refresh_export_queue(integration)
+    integration.queued_entries.update(problems="")  # as if all mapped when last checked
+    recount_queue(integration)
+
+    changed = recheck_preflight(integration)
+
+    assert changed > 0
+    assert kept(integration) == scanned(integration)
+    assert any(problems for *_, problems, _entries, _minor in kept(integration))
