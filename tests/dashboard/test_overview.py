@@ -11,6 +11,7 @@ import time_machine
 from django.urls import reverse
 
 from exporthub.dashboard.stats import company_stats
+from exporthub.sync.correction_models import Correction
 from exporthub.sync.day_totals import recount_queue
 from exporthub.sync.models import ExportItem, ExportJob, QueuedEntry
 
@@ -206,3 +207,33 @@ def test_exported_totals_come_from_finished_jobs_counters_and_running_jobs_items
     (stats,) = company_stats(type(figures).objects.filter(pk=figures.pk), ExportItem.objects.all())
     assert (stats.exported.count, stats.exported.minor) == (5, 18000)
     assert stats.last_post == at("2026-03-19", 10)
+
+
+def test_a_correction_job_counts_no_entry_again(figures):
+    """A correction job re-sends an exported entry to Pleo (its item mirrored as successful) and
+    posts nothing: the entry stays counted once in the tiles, the chart and readiness."""
+    corrected = ExportItem.objects.get(amount_minor=10000)
+    correction_job = job_of(figures)
+    item(
+        correction_job,
+        "2026-03-02",
+        10000,
+        exported="2026-03-15",
+        entry=corrected.accounting_entry_id,
+    )
+    Correction.objects.create(
+        integration=figures,
+        item=corrected,
+        accounting_entry_id=corrected.accounting_entry_id,
+        kind="reference",
+        external_id="MOVE-1",
+        job=correction_job,
+        state="confirmed",
+    )
+    correction_job.recount()  # as the engine does when the job ends
+
+    (stats,) = company_stats(type(figures).objects.filter(pk=figures.pk), ExportItem.objects.all())
+
+    assert (stats.exported.count, stats.exported.minor) == (4, 13000)
+    assert stats.chart.exported[stats.chart.days.index(dt.date(2026, 3, 15))] == 2
+    assert [(r.exported, r.total) for r in stats.readiness] == [(1, 2), (3, 8)]
