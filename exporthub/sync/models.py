@@ -242,13 +242,6 @@ class ExportItem(models.Model):
                 name="item_unreported",
                 condition=Q(status__in=["successful", "failed"], reported_at__isnull=True),
             ),
-            # The overview: exported per day (chart) and entries per month (readiness), read
-            # from the index alone over the dates asked for, never the whole history.
-            models.Index(fields=["status", "exported_at", "job"], name="item_status_exported"),
-            models.Index(
-                fields=["status", "entry_date", "job", "accounting_entry_id", "amount_minor"],
-                name="item_status_entry_date",
-            ),
         ]
 
     def __str__(self) -> str:
