@@ -1,6 +1,7 @@
 """A throwaway data dir and database for one bench run, set up before Django is imported.
 
-The data dir is a fresh temporary folder (kept with `--keep`). The database is a SQLite file in
+The data dir is a fresh temporary folder (kept with `--keep`), or a given one that is kept and
+reused (`--data-dir`). The database is a SQLite file in
 it, unless DATABASE_URL points at a database server: then the bench creates its own database
 `<name>_bench_<pid>` on that server and drops it at the end, so it never touches existing data.
 """
@@ -33,6 +34,11 @@ class Workspace:
     def engine(self) -> str:
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
 
+    @property
+    def world_file(self) -> Path:
+        """Where a kept workspace notes the rows built in its database, for reuse."""
+        return self.data_dir / f"world-{self.engine}.json"
+
     def close(self) -> None:
         if self.server_database and not self.keep:
             _drop_database(self.admin_url, self.server_database)
@@ -40,15 +46,24 @@ class Workspace:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
-def prepare(*, keep: bool = False) -> Workspace:
-    """Create the workspace and point this process's environment (and its children's) at it."""
-    data_dir = Path(tempfile.mkdtemp(prefix="exporthub-bench-"))
+def prepare(*, keep: bool = False, data_dir: Path | None = None) -> Workspace:
+    """Create the workspace and point this process's environment (and its children's) at it.
+
+    With `data_dir`, the workspace is that folder and is kept, as is its server database (named
+    after the folder), so that a later run can reuse the rows built in it."""
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        keep = True
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="exporthub-bench-"))
     given = os.environ.get("DATABASE_URL", "")
     if given and not given.startswith("sqlite"):
         parts = urlsplit(given)
-        name = f"{parts.path.lstrip('/') or 'exporthub'}_bench_{os.getpid()}"
+        suffix = _slug(data_dir.name) if keep else str(os.getpid())
+        name = f"{parts.path.lstrip('/') or 'exporthub'}_bench_{suffix}"
         admin_url = urlunsplit(parts._replace(path="/postgres"))
-        _create_database(admin_url, name)
+        if not (keep and (data_dir / "world-postgresql.json").exists()):
+            _create_database(admin_url, name)
         workspace = Workspace(
             data_dir,
             urlunsplit(parts._replace(path=f"/{name}")),
@@ -79,6 +94,10 @@ def prepare(*, keep: bool = False) -> Workspace:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     return workspace
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower())
 
 
 def _connect(url: str):

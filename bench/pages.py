@@ -10,8 +10,12 @@ run under CaptureQueriesContext for the query count.
 
 Prints one line per page, then one JSON line with every figure:
   {"pages": {"queue": {"median_ms": .., "max_ms": .., "queries": .., "bytes": ..}, ..}, ..}
-The target (issue: "queue, jobs and failures pages answer in under 150 ms of server time") is
-checked on the max over the runs; the exit status is 1 when a target page misses it.
+The targets (issue: "queue, jobs and failures pages answer in under 150 ms of server time";
+"the overview answers in under 150 ms of server time at 100,000 items") are checked on the max
+over the runs; the exit status is 1 when a target page misses it.
+
+Building the rows takes minutes: `--data-dir DIR` keeps them (the SQLite file, or a database
+named after DIR on the server) and later runs with the same DIR migrate and reuse them.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from pathlib import Path
 from bench import environment
 
 TARGET_MS = 150.0
-TARGET_PAGES = ("queue", "jobs", "failures")
+TARGET_PAGES = ("overview", "queue", "jobs", "failures")
 COMPANIES = (("Nordlys Design ApS", 0.7), ("Fjord Freight A/S", 0.2), ("Skov & Sø I/S", 0.1))
 # (failure_reason_type, failure_mode, reason template) for the failed share of the items.
 FAILURES = [
@@ -59,9 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="timed requests per page")
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="a data dir to keep: the first run builds the rows in it, later runs migrate and "
+        "reuse them (the row options must then match the first run's)",
+    )
     args = parser.parse_args(argv)
 
-    workspace = environment.prepare(keep=args.keep)
+    workspace = environment.prepare(keep=args.keep, data_dir=args.data_dir)
     say(f"exporthub page bench: data dir {workspace.data_dir}, {workspace.engine} database")
     output: dict = {
         "bench": "exporthub-pages",
@@ -80,9 +90,15 @@ def main(argv: list[str] | None = None) -> int:
 
         call_command("migrate", verbosity=0)
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns otherwise
-        started = time.perf_counter()
-        world = build_world(args, random.Random(args.seed), workspace.data_dir)
-        say(f"built the rows in {time.perf_counter() - started:.1f} s")
+        if workspace.world_file.exists():
+            world = load_world(workspace.world_file)
+            say(f"reusing the rows built in {workspace.data_dir}")
+        else:
+            started = time.perf_counter()
+            world = build_world(args, random.Random(args.seed), workspace.data_dir)
+            say(f"built the rows in {time.perf_counter() - started:.1f} s")
+            if workspace.keep:
+                save_world(world, workspace.world_file)
         analyse()
         output["pages"] = measure_pages(world, args.runs)
     finally:
@@ -133,6 +149,24 @@ def build_world(args, rng: random.Random, data_dir) -> dict:
         key=lambda j: (j.items_failed, j.pk),
     )
     return {"admin": admin, "integration": biggest, "job": job}
+
+
+def save_world(world: dict, path: Path) -> None:
+    ids = {"admin": world["admin"].pk, "integration": world["integration"].pk}
+    path.write_text(json.dumps({**ids, "job": world["job"].pk}))
+
+
+def load_world(path: Path) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from exporthub.sync.models import ExportJob, Integration
+
+    ids = json.loads(path.read_text())
+    return {
+        "admin": get_user_model().objects.get(pk=ids["admin"]),
+        "integration": Integration.objects.get(pk=ids["integration"]),
+        "job": ExportJob.objects.get(pk=ids["job"]),
+    }
 
 
 def make_integration(name: str, ledger_dir):

@@ -6,20 +6,25 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from exporthub.core.models import ActivityEntry
+from exporthub.sync.correction_models import Correction
 from exporthub.sync.models import (
     ExportItem,
     ExportJob,
     Integration,
     ItemStatus,
+    JobDayTotals,
     JobStatus,
-    QueuedEntry,
+    QueueDayTotals,
 )
 
 CHART_DAYS = 30
+ALL = ""  # the key under which a day's waiting entries are all counted once
 UNFINISHED = [JobStatus.PENDING, JobStatus.IN_PROGRESS]
 
 
@@ -93,6 +98,19 @@ class Chart:
                 )
         return out
 
+    def bars_svg(self) -> SafeString:
+        """The bars as SVG markup, built here rather than in a template loop: there, the six
+        lookups and escapes of each of the 60 bars per company cost more than all the rest of
+        the overview. Nothing in it needs escaping: numbers formatted here, a series name of
+        ours and a title made of a date, a count and that name."""
+        return mark_safe(
+            "".join(
+                f'<rect x="{bar["x"]}" y="{bar["y"]}" width="{bar["w"]}" height="{bar["h"]}" '
+                f'class="bar-{bar["series"]}"><title>{bar["title"]}</title></rect>'
+                for bar in self.bars()
+            )
+        )
+
     def labels(self) -> list[dict]:
         step = self.width / len(self.days)
         return [
@@ -106,12 +124,6 @@ def _svg(number: float) -> str:
     """An SVG coordinate as text: a float in a template would be localised ("12,5" in Danish,
     which SVG cannot read) and formatting hundreds of them per page is slow."""
     return f"{number:.1f}"
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    """Midnight of `day` in the current time zone: comparing a column with it uses the index,
-    where `column__date` makes the database convert every row."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def months_that_matter(today: dt.date) -> list[dt.date]:
@@ -135,11 +147,11 @@ def company_stats(
     stats = {i.pk: CompanyStats(i) for i in integrations}
     ids = list(stats)
     # Pleo's export queue as mirrored: each entry once, as exporting, failed (its last export
-    # failed; Pleo put it back in the queue) or queued.
+    # failed; Pleo put it back in the queue) or queued. From the mirror's totals, kept with it.
     queue = (
-        QueuedEntry.objects.filter(integration_id__in=ids)
+        QueueDayTotals.objects.filter(integration_id__in=ids)
         .values("integration_id", "export_status", "currency", "last_failure_reason_type")
-        .annotate(n=Count("amount_minor"), minor=Sum("amount_minor"))
+        .annotate(n=Sum("entries"), minor=Sum("amount_minor"))
         .order_by()
     )
     for row in queue:
@@ -158,6 +170,7 @@ def company_stats(
     finished = (
         ExportJob.objects.filter(integration_id__in=ids, items_successful__gt=0)
         .exclude(status__in=UNFINISHED)
+        .filter(~_is_correction_job("pk"))
         .values("integration_id")
         .annotate(
             n=Sum("items_successful"),
@@ -173,6 +186,7 @@ def company_stats(
         company.last_post = row["last"]  # replaced by the exact time when the chart has it
     running = (
         scoped.filter(status=ItemStatus.SUCCESSFUL, job__status__in=UNFINISHED)
+        .filter(~_is_correction_job("job"))
         .values("job__integration_id", "currency")
         .annotate(n=Count("id"), minor=Sum("amount_minor"))
     )
@@ -184,12 +198,15 @@ def company_stats(
     for job in ExportJob.objects.filter(integration_id__in=ids).unfinished():
         stats[job.integration_id].running.append(job)
     _add_erp_checks(stats)
-    for integration_id, value in readiness(ids, scoped, today).items():
-        stats[integration_id].readiness = value
-    for integration_id, (value, last_post) in chart(ids, today).items():
-        stats[integration_id].chart = value
-        stats[integration_id].last_post = last_post or stats[integration_id].last_post
+    _add_days(stats, scoped, today)
     return list(stats.values())
+
+
+def _is_correction_job(job: str) -> Exists:
+    """Whether the job (`job` names it from the query's rows) is a correction job: it re-sends
+    entries another job exported, or the manual mark of an item counted in its own job, and
+    posts nothing, so its items never count as exported again."""
+    return Exists(Correction.objects.filter(job=OuterRef(job)))
 
 
 def _add_erp_checks(stats: dict[int, CompanyStats]) -> None:
@@ -210,144 +227,132 @@ def _add_erp_checks(stats: dict[int, CompanyStats]) -> None:
         company.erp_check = newest.get(str(company.integration.erp_connection_id))
 
 
-def readiness(
-    integration_ids: list[int], items: QuerySet[ExportItem], today: dt.date
-) -> dict[int, list[Readiness]]:
-    """Per integration and month that matters: share of the month's entries exported, and what
-    blocks the rest, by cause (failed entries by reason type, then pre-flight problems of queued
-    entries). Each entry counts once: exported (the hub's items, by entry date), or waiting in
-    Pleo's queue (the mirror: failed ones by their failure, others by pre-flight problem). One
-    query per source, each month a filtered count in it."""
+def _add_days(stats: dict[int, CompanyStats], items: QuerySet[ExportItem], today: dt.date) -> None:
+    """Month-end readiness and the chart, from per-day figures of the days they cover."""
     months = months_that_matter(today)
-    found = {pk: [Readiness(month=m) for m in months] for pk in integration_ids}
-    blockers: dict[int, list[Counter[str]]] = {pk: [Counter() for _ in months] for pk in found}
-    mine = items.filter(
-        job__integration_id__in=integration_ids,
-        entry_date__gte=months[0],
-        entry_date__lt=_next_month(months[-1]),
-    )
-
-    def per_month(field: str, count: str, *, timestamps=False, distinct=False) -> dict:
-        """A filtered count per month; a timestamp column is compared with local midnights."""
-        bound = _day_start if timestamps else (lambda day: day)
-        return {
-            f"m{n}": Count(
-                count,
-                filter=Q(**{f"{field}__gte": bound(m), f"{field}__lt": bound(_next_month(m))}),
-                distinct=distinct,
-            )
-            for n, m in enumerate(months)
-        }
-
-    exported = (
-        mine.filter(status=ItemStatus.SUCCESSFUL)
-        .values("job__integration_id")
-        .annotate(**per_month("entry_date", "accounting_entry_id", distinct=True))
-        .order_by()
-    )
-    for row in exported:
-        for n, value in enumerate(found[row["job__integration_id"]]):
-            value.exported += row[f"m{n}"]
-            value.total += row[f"m{n}"]
-    queued = (
-        QueuedEntry.objects.filter(
-            integration_id__in=integration_ids,
-            performed_at__gte=_day_start(months[0]),
-            performed_at__lt=_day_start(_next_month(months[-1])),
+    chart_days = [today - dt.timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
+    first, end = min(months[0], chart_days[0]), _next_month(months[-1])
+    ids = list(stats)
+    exported = exported_per_day(ids, items, first, end)
+    queued = queued_per_day(ids, first, end)
+    for pk, company in stats.items():
+        days, waiting = exported[pk], queued[pk]
+        company.readiness = [
+            _readiness(month, days.entries, waiting, _next_month(month)) for month in months
+        ]
+        company.chart = Chart(
+            chart_days,
+            [days.exported[day] for day in chart_days],
+            [waiting[day][ALL] if day in waiting else 0 for day in chart_days],
         )
-        .values("integration_id", "problems", "last_failure_reason_type")
-        .annotate(**per_month("performed_at", "performed_at", timestamps=True))
+        company.last_post = days.last_post or company.last_post
+
+
+def _readiness(
+    month: dt.date, exported: Counter[dt.date], waiting: dict[dt.date, Counter[str]], end: dt.date
+) -> Readiness:
+    """A month's share of exported entries, and what blocks the rest, biggest cause first (on a
+    tie, failures before pre-flight problems, then by name). Each entry counts once: exported,
+    failed (by its failure, not also by its pre-flight problems) or waiting (by pre-flight
+    problem); an entry waiting without a problem counts in the total only."""
+    value = Readiness(month=month)
+    blockers: Counter[str] = Counter()
+    for day, count in exported.items():
+        if month <= day < end:
+            value.exported += count
+    value.total = value.exported
+    for day, causes in waiting.items():
+        if month <= day < end:
+            value.total += causes[ALL]
+            blockers.update({cause: n for cause, n in causes.items() if cause != ALL})
+    value.blockers = sorted(
+        blockers.items(),
+        key=lambda cause: (-cause[1], cause[0].startswith("pre-flight"), cause[0]),
+    )
+    return value
+
+
+@dataclass
+class ExportedDays:
+    exported: Counter[dt.date] = field(default_factory=Counter)  # exported on that day
+    entries: Counter[dt.date] = field(default_factory=Counter)  # exported, dated that day
+    last_post: dt.datetime | None = None
+
+    def add(self, exported_on, dated, count: int, last: dt.datetime | None) -> None:
+        if exported_on is not None:
+            self.exported[exported_on] += count
+        if dated is not None:
+            self.entries[dated] += count
+        if last is not None and (self.last_post is None or last > self.last_post):
+            self.last_post = last
+
+
+def exported_per_day(
+    integration_ids: list[int], items: QuerySet[ExportItem], first: dt.date, end: dt.date
+) -> dict[int, ExportedDays]:
+    """Per integration, from `first` to before `end`: entries exported each day and exported
+    entries dated each day, and when the newest of them was exported. Finished jobs answer from
+    their day totals (a few rows per job, kept by `ExportJob.recount`); running jobs, whose
+    totals are not final, from their items."""
+    found = {pk: ExportedDays() for pk in integration_ids}
+    finished = (
+        JobDayTotals.objects.filter(integration_id__in=integration_ids, day__gte=first, day__lt=end)
+        .exclude(job__status__in=UNFINISHED)
+        .values("integration_id", "day")
+        .annotate(exported=Sum("exported"), entries=Sum("entries"), last=Max("last_exported_at"))
         .order_by()
     )
-    for row in queued:
-        for n, value in enumerate(found[row["integration_id"]]):
-            count = row[f"m{n}"]
-            value.total += count
-            if not count:
-                continue
-            if row["last_failure_reason_type"]:  # failed: its cause, not also its pre-flight
-                causes = [row["last_failure_reason_type"]]
-            else:
-                causes = [f"pre-flight: {p.replace('_', ' ')}" for p in row["problems"].split()]
-            for cause in causes:
-                blockers[row["integration_id"]][n][cause] += count
-    for pk, values in found.items():
-        for n, value in enumerate(values):
-            # Biggest first; on a tie, failures before pre-flight problems, then by name.
-            value.blockers = sorted(
-                blockers[pk][n].items(),
-                key=lambda cause: (-cause[1], cause[0].startswith("pre-flight"), cause[0]),
-            )
+    for row in finished:
+        days = found[row["integration_id"]]
+        days.exported[row["day"]] += row["exported"]
+        days.entries[row["day"]] += row["entries"]
+        days.add(None, None, 0, row["last"])
+    running = (
+        items.filter(
+            job__integration_id__in=integration_ids,
+            job__status__in=UNFINISHED,
+            status=ItemStatus.SUCCESSFUL,
+        )
+        .filter(~_is_correction_job("job"))
+        .annotate(exported_on=TruncDate("exported_at"))
+        .values("job__integration_id", "exported_on", "entry_date")
+        .annotate(n=Count("id"), last=Max("exported_at"))
+        .order_by()
+    )
+    for row in running:
+        exported_on = row["exported_on"]
+        dated = row["entry_date"]
+        found[row["job__integration_id"]].add(
+            exported_on if exported_on and first <= exported_on < end else None,
+            dated if dated and first <= dated < end else None,
+            row["n"],
+            row["last"] if exported_on and first <= exported_on < end else None,
+        )
     return found
 
 
-ChartWithLastPost = tuple[Chart, dt.datetime | None]
-
-
-def chart(integration_ids: list[int], today: dt.date) -> dict[int, ChartWithLastPost]:
-    """Per integration, per day over the last 30 days: entries exported that day, and entries
-    of that day that still wait in the queue; and when the newest of them was exported.
-
-    Each row's day is found by comparing its timestamp with the days' local midnights (a CASE
-    the database evaluates): truncating timestamps to dates would convert every row (a Python
-    call per row on SQLite), and one filtered count per day would compare each row 60 times."""
-    start = today - dt.timedelta(days=CHART_DAYS - 1)
-    days = [start + dt.timedelta(days=n) for n in range(CHART_DAYS + 1)]
-    bounds = [_day_start(day) for day in days]
-
-    def day_of(field: str) -> Case:
-        return Case(
-            *(When(**{f"{field}__lt": high}, then=Value(n)) for n, high in enumerate(bounds[1:])),
-            default=Value(CHART_DAYS),
-            output_field=IntegerField(),
+def queued_per_day(
+    integration_ids: list[int], first: dt.date, end: dt.date
+) -> dict[int, dict[dt.date, Counter[str]]]:
+    """Per integration and entry date (the date the posting will carry, as for exported
+    entries) from `first` to before `end`: the entries waiting in Pleo's queue, by cause: the
+    reason type of the failed ones, "pre-flight: <problem>" for each problem of the others, and
+    under ALL every entry once. From the mirror's totals (`QueueDayTotals`), kept with it."""
+    rows = (
+        QueueDayTotals.objects.filter(
+            integration_id__in=integration_ids, entry_date__gte=first, entry_date__lt=end
         )
-
-    # Per job, without joining the jobs: the index on (status, exported_at, job) answers alone
-    # for the 30 days, whatever the history; the jobs then say whose they are.
-    per_job = list(
-        ExportItem.objects.filter(status=ItemStatus.SUCCESSFUL, exported_at__gte=bounds[0])
-        # Grouped by an expression of the job: grouped by the column itself, SQLite walks the
-        # (job, status) index for its order and reads every exported item of every job.
-        .annotate(of_job=F("job_id") + 0, day=day_of("exported_at"))
-        .values("of_job", "day")
-        .annotate(n=Count("exported_at"), last=Max("exported_at"))
+        .values("integration_id", "entry_date", "last_failure_reason_type", "problems")
+        .annotate(n=Sum("entries"))
         .order_by()
     )
-    owners = dict(
-        ExportJob.objects.filter(
-            integration_id__in=integration_ids, pk__in={row["of_job"] for row in per_job}
-        ).values_list("pk", "integration_id")
-    )
-    series = {
-        name: {pk: [0] * CHART_DAYS for pk in integration_ids} for name in ("exported", "queued")
-    }
-    last_posts: dict[int, dt.datetime] = {}
-    for row in per_job:
-        owner = owners.get(row["of_job"])
-        if owner is None:
-            continue
-        if row["last"] and (owner not in last_posts or row["last"] > last_posts[owner]):
-            last_posts[owner] = row["last"]
-        if row["day"] < CHART_DAYS:
-            series["exported"][owner][row["day"]] += row["n"]
-    queued = (
-        QueuedEntry.objects.filter(
-            integration_id__in=integration_ids,
-            performed_at__gte=bounds[0],
-            performed_at__lt=bounds[-1],
-        )
-        .annotate(day=day_of("performed_at"))
-        .values("integration_id", "day")
-        .annotate(n=Count("performed_at"))
-        .order_by()
-    )
-    for row in queued:
-        if row["day"] < CHART_DAYS:
-            series["queued"][row["integration_id"]][row["day"]] += row["n"]
-    return {
-        pk: (
-            Chart(days[:-1], series["exported"][pk], series["queued"][pk]),
-            last_posts.get(pk),
-        )
-        for pk in integration_ids
-    }
+    found: dict[int, dict[dt.date, Counter[str]]] = {pk: {} for pk in integration_ids}
+    for row in rows:
+        causes = found[row["integration_id"]].setdefault(row["entry_date"], Counter())
+        causes[ALL] += row["n"]
+        if row["last_failure_reason_type"]:  # failed: its cause, not also its pre-flight
+            causes[row["last_failure_reason_type"]] += row["n"]
+        else:
+            for problem in row["problems"].split():
+                causes[f"pre-flight: {problem.replace('_', ' ')}"] += row["n"]
+    return found

@@ -122,7 +122,7 @@ class ExportJob(models.Model):
         return self.status in FINISHED_JOB_STATUSES
 
     def recount(self) -> None:
-        """Refresh the item counts from the items themselves."""
+        """Refresh the item counts and the per-day totals from the items themselves."""
         rows = self.items.values_list("status").annotate(
             n=models.Count("id"), minor=models.Sum("amount_minor")
         )
@@ -142,6 +142,7 @@ class ExportJob(models.Model):
                 "amount_successful_minor",
             ]
         )
+        recount_days(self)
 
 
 class PayloadEncoder(DjangoJSONEncoder):
@@ -240,13 +241,6 @@ class ExportItem(models.Model):
                 fields=["job", "id"],
                 name="item_unreported",
                 condition=Q(status__in=["successful", "failed"], reported_at__isnull=True),
-            ),
-            # The overview: exported per day (chart) and entries per month (readiness), read
-            # from the index alone over the dates asked for, never the whole history.
-            models.Index(fields=["status", "exported_at", "job"], name="item_status_exported"),
-            models.Index(
-                fields=["status", "entry_date", "job", "accounting_entry_id", "amount_minor"],
-                name="item_status_entry_date",
             ),
         ]
 
@@ -357,7 +351,7 @@ class QueuedEntry(models.Model):
             models.Index(fields=["integration", "supplier"]),
             models.Index(fields=["integration", "problems"]),
             models.Index(fields=["company_id"]),
-            # The overview's totals and month-end readiness, read from the index alone.
+            # Totals by failure, status and currency, read from the index alone.
             models.Index(
                 fields=[
                     "integration",
@@ -368,9 +362,18 @@ class QueuedEntry(models.Model):
                 ],  # fmt: skip
                 name="queued_totals",
             ),
+            # What `day_totals.recount_queue` groups by, read from the index alone.
             models.Index(
-                fields=["integration", "performed_at", "last_failure_reason_type", "problems"],
-                name="queued_month_problems",
+                fields=[
+                    "integration",
+                    "entry_date",
+                    "export_status",
+                    "currency",
+                    "last_failure_reason_type",
+                    "problems",
+                    "amount_minor",
+                ],
+                name="queued_overview",
             ),
         ]
 
@@ -453,3 +456,8 @@ class BackgroundOperation(models.Model):
 
 
 from exporthub.sync.correction_models import Correction  # noqa: E402, F401  (registers the model)
+from exporthub.sync.day_totals import (  # noqa: E402, F401  (registers the models)
+    JobDayTotals,
+    QueueDayTotals,
+    recount_days,
+)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.entries import AccountingEntry
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
+from exporthub.sync.day_totals import entry_dates_of, recount_queue
 from exporthub.sync.item_summary import posting_date
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.mapping_health import ErpRecords
@@ -126,20 +127,25 @@ def refresh_export_queue(integration: Integration, progress=None) -> int:
         periods = erp.open_periods()
     preflight = Preflight(integration, periods)
     seen = 0
-    with open_pleo(integration) as pleo:
-        tax_codes = {code.id: code.code or "" for code in pleo.list_tax_codes()}
-        account_names = {account.id: account.name for account in pleo.list_accounts()}
-        entries = pleo.search_accounting_entries(export_statuses=MIRRORED_STATUSES)
-        batch: list[AccountingEntry] = []
-        for entry in entries:
-            batch.append(entry)
-            if len(batch) >= BATCH:
-                seen += _upsert(integration, batch, tax_codes, account_names, preflight, started)
-                batch = []
-                if progress is not None:
-                    progress(seen)
-        seen += _upsert(integration, batch, tax_codes, account_names, preflight, started)
-    integration.queued_entries.filter(refreshed_at__lt=started).delete()
+    try:
+        with open_pleo(integration) as pleo:
+            tax_codes = {code.id: code.code or "" for code in pleo.list_tax_codes()}
+            account_names = {account.id: account.name for account in pleo.list_accounts()}
+            entries = pleo.search_accounting_entries(export_statuses=MIRRORED_STATUSES)
+            batch: list[AccountingEntry] = []
+            for entry in entries:
+                batch.append(entry)
+                if len(batch) >= BATCH:
+                    seen += _upsert(
+                        integration, batch, tax_codes, account_names, preflight, started
+                    )
+                    batch = []
+                    if progress is not None:
+                        progress(seen)
+            seen += _upsert(integration, batch, tax_codes, account_names, preflight, started)
+        integration.queued_entries.filter(refreshed_at__lt=started).delete()
+    finally:  # the batches written so far count, also when Pleo fails midway
+        recount_queue(integration)
     return seen
 
 
@@ -183,6 +189,7 @@ def recheck_preflight(integration: Integration, progress=None) -> int:
     QueuedEntry.objects.bulk_update(
         changed, ["problems", "last_failure_reason_type"], batch_size=1000
     )
+    recount_queue(integration)
     return len(changed)
 
 
@@ -303,15 +310,19 @@ def _supplier(payload: dict | None) -> str:
 
 def record_export_request(integration: Integration, entry_ids: Iterable[str]) -> None:
     """The entries went into a new export job: show them as exporting until results come."""
-    integration.queued_entries.filter(entry_id__in=list(entry_ids)).update(
-        export_status="EXPORTING"
-    )
+    requested = integration.queued_entries.filter(entry_id__in=list(entry_ids))
+    days = entry_dates_of(requested)
+    requested.update(export_status="EXPORTING")
+    recount_queue(integration, days)
 
 
 def apply_job_results(job) -> None:
     """Bring the mirror in line with a job's results without asking Pleo: exported entries
     leave the queue, failed and abandoned ones go back to it (as Pleo does)."""
     items = job.items.all()
+    days = entry_dates_of(
+        job.integration.queued_entries.filter(entry_id__in=items.values("accounting_entry_id"))
+    )
     done = items.filter(status="successful").values("accounting_entry_id")
     job.integration.queued_entries.filter(entry_id__in=done).delete()
     for status in ("failed", "abandoned"):
@@ -321,3 +332,4 @@ def apply_job_results(job) -> None:
             job.integration.queued_entries.filter(entry_id__in=ids).update(
                 export_status="QUEUED", last_failure_reason_type=reason_type or status
             )
+    recount_queue(job.integration, days)

@@ -11,6 +11,8 @@ import time_machine
 from django.urls import reverse
 
 from exporthub.dashboard.stats import company_stats
+from exporthub.sync.correction_models import Correction
+from exporthub.sync.day_totals import recount_queue
 from exporthub.sync.models import ExportItem, ExportJob, QueuedEntry
 
 UTC = dt.UTC
@@ -28,6 +30,7 @@ def queued(integration, day: str, minor: int, *, status="QUEUED", problems="", f
         export_status=status,
         family="CARD_PURCHASE",
         performed_at=at(day),
+        entry_date=dt.date.fromisoformat(day),  # as the mirror sets it: the posting's date
         amount_minor=minor,
         currency="DKK",
         problems=problems,
@@ -81,6 +84,7 @@ def figures(integration):
     item(second, "2026-03-04", 100, exported="2026-03-16", entry=retried.accounting_entry_id)
     for job in (first, second):
         job.recount()  # as the engine does when a job ends
+    recount_queue(integration)  # as the mirror does after every change
     with time_machine.travel(at("2026-03-20"), tick=False):
         yield integration
 
@@ -203,3 +207,33 @@ def test_exported_totals_come_from_finished_jobs_counters_and_running_jobs_items
     (stats,) = company_stats(type(figures).objects.filter(pk=figures.pk), ExportItem.objects.all())
     assert (stats.exported.count, stats.exported.minor) == (5, 18000)
     assert stats.last_post == at("2026-03-19", 10)
+
+
+def test_a_correction_job_counts_no_entry_again(figures):
+    """A correction job re-sends an exported entry to Pleo (its item mirrored as successful) and
+    posts nothing: the entry stays counted once in the tiles, the chart and readiness."""
+    corrected = ExportItem.objects.get(amount_minor=10000)
+    correction_job = job_of(figures)
+    item(
+        correction_job,
+        "2026-03-02",
+        10000,
+        exported="2026-03-15",
+        entry=corrected.accounting_entry_id,
+    )
+    Correction.objects.create(
+        integration=figures,
+        item=corrected,
+        accounting_entry_id=corrected.accounting_entry_id,
+        kind="reference",
+        external_id="MOVE-1",
+        job=correction_job,
+        state="confirmed",
+    )
+    correction_job.recount()  # as the engine does when the job ends
+
+    (stats,) = company_stats(type(figures).objects.filter(pk=figures.pk), ExportItem.objects.all())
+
+    assert (stats.exported.count, stats.exported.minor) == (4, 13000)
+    assert stats.chart.exported[stats.chart.days.index(dt.date(2026, 3, 15))] == 2
+    assert [(r.exported, r.total) for r in stats.readiness] == [(1, 2), (3, 8)]
