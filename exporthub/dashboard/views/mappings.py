@@ -141,22 +141,26 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
     form = MappingImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choose a CSV file to import.")
+        messages.error(request, _("Choose a CSV file to import."))
         return redirect("dashboard:mapping-list", pk=integration.pk)
     upload = form.cleaned_data["file"]
     if upload.size > MAX_IMPORT_BYTES:
         messages.error(
             request,
-            f"Nothing was imported: the file is larger than {MAX_IMPORT_BYTES // 2**20} MB.",
+            _("Nothing was imported: the file is larger than %(size)s MB.")
+            % {"size": MAX_IMPORT_BYTES // 2**20},
         )
         return redirect("dashboard:mapping-list", pk=integration.pk)
     try:
         text = upload.read().decode("utf-8-sig")
         count = import_mappings(integration, io.StringIO(text))
     except UnicodeDecodeError:
-        messages.error(request, "The file is not UTF-8 text.")
+        messages.error(request, _("The file is not UTF-8 text."))
     except MappingImportError as error:
-        messages.error(request, "Nothing was imported: " + " ".join(error.problems[:20]))
+        messages.error(
+            request,
+            _("Nothing was imported: %(problems)s") % {"problems": " ".join(error.problems[:20])},
+        )
     else:
         log_activity(
             "dashboard.mapping.imported",
@@ -166,7 +170,7 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
             rows=count,
         )
         _recheck(integration, request.user)
-        messages.success(request, f"Imported {count} mappings.")
+        messages.success(request, _("Imported %(count)s mappings.") % {"count": count})
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
 

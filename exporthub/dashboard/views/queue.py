@@ -47,7 +47,10 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     currency = wallet_currency(integration)
     rows = form.filter(integration.queued_entries.all(), currency)
     if form.filter_errors() and not request.htmx:
-        messages.error(request, "Left out of the filter: " + "; ".join(form.filter_errors()))
+        messages.error(
+            request,
+            _("Left out of the filter: %(errors)s") % {"errors": "; ".join(form.filter_errors())},
+        )
     totals = rows.order_by().aggregate(n=Count("id"), minor=Sum("amount_minor"))
     page = page_of(request, rows, form.page_size, count=totals["n"])
     context = {

@@ -47,7 +47,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
             obj=user,
             after={"username": user.username},
         )
-        messages.success(request, f"User {user.username} created; now give them a role.")
+        messages.success(
+            request,
+            _("User %(name)s created; now give them a role.") % {"name": user.username},
+        )
         return redirect("dashboard:user-edit", pk=user.pk)
     return render(
         request,
@@ -73,7 +76,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
             before=initial,
             after={"role": role, "companies": form.cleaned_data["companies"]},
         )
-        messages.success(request, f"Access of {user.username} saved.")
+        messages.success(request, _("Access of %(name)s saved.") % {"name": user.username})
         return redirect("dashboard:user-list")
     return render(
         request,
