@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from exporthub.core.activity import log_activity
 from exporthub.core.reason_types import ERP_REASON_TYPES
 from exporthub.sync.actions import create_export_job
+from exporthub.sync.correction_models import in_correction_job
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.models import (
     FINISHED_JOB_STATUSES,
@@ -108,13 +109,21 @@ def fix_for(reason_type: str, mapping_kind: str, pleo_key: str, pleo_label: str 
 
 
 def open_failures(items: QuerySet[ExportItem]) -> QuerySet[ExportItem]:
-    """Failed items whose entry has not been in a newer item since (retried or exported)."""
+    """Failed items whose entry has not been in a newer export since (retried or exported).
+
+    Correction jobs are left out on both sides: they post nothing, so their rows are neither a
+    failure to fix nor a newer export of the entry.
+    """
     newer = ExportItem.objects.filter(
         accounting_entry_id=OuterRef("accounting_entry_id"),
         job__integration_id=OuterRef("job__integration_id"),
         id__gt=OuterRef("id"),
+    ).exclude(in_correction_job("job"))
+    return (
+        items.filter(status=ItemStatus.FAILED)
+        .exclude(in_correction_job("job"))
+        .exclude(Exists(newer))
     )
-    return items.filter(status=ItemStatus.FAILED).exclude(Exists(newer))
 
 
 def failure_groups(items: QuerySet[ExportItem]) -> list[FailureGroup]:

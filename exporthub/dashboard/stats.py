@@ -6,13 +6,13 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from exporthub.core.models import ActivityEntry
-from exporthub.sync.correction_models import Correction
+from exporthub.sync.correction_models import in_correction_job
 from exporthub.sync.models import (
     ExportItem,
     ExportJob,
@@ -170,7 +170,7 @@ def company_stats(
     finished = (
         ExportJob.objects.filter(integration_id__in=ids, items_successful__gt=0)
         .exclude(status__in=UNFINISHED)
-        .filter(~_is_correction_job("pk"))
+        .filter(~in_correction_job("pk"))
         .values("integration_id")
         .annotate(
             n=Sum("items_successful"),
@@ -186,7 +186,7 @@ def company_stats(
         company.last_post = row["last"]  # replaced by the exact time when the chart has it
     running = (
         scoped.filter(status=ItemStatus.SUCCESSFUL, job__status__in=UNFINISHED)
-        .filter(~_is_correction_job("job"))
+        .filter(~in_correction_job("job"))
         .values("job__integration_id", "currency")
         .annotate(n=Count("id"), minor=Sum("amount_minor"))
     )
@@ -200,13 +200,6 @@ def company_stats(
     _add_erp_checks(stats)
     _add_days(stats, scoped, today)
     return list(stats.values())
-
-
-def _is_correction_job(job: str) -> Exists:
-    """Whether the job (`job` names it from the query's rows) is a correction job: it re-sends
-    entries another job exported, or the manual mark of an item counted in its own job, and
-    posts nothing, so its items never count as exported again."""
-    return Exists(Correction.objects.filter(job=OuterRef(job)))
 
 
 def _add_erp_checks(stats: dict[int, CompanyStats]) -> None:
@@ -313,7 +306,7 @@ def exported_per_day(
             job__status__in=UNFINISHED,
             status=ItemStatus.SUCCESSFUL,
         )
-        .filter(~_is_correction_job("job"))
+        .filter(~in_correction_job("job"))
         .annotate(exported_on=TruncDate("exported_at"))
         .values("job__integration_id", "exported_on", "entry_date")
         .annotate(n=Count("id"), last=Max("exported_at"))

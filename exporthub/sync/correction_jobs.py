@@ -38,12 +38,43 @@ def handles(run, remote: PleoExportJob) -> bool:
     corrections = Correction.objects.filter(
         integration_id=job.integration_id, pleo_job_id=job.pleo_id
     )
+    if not corrections.exists() and link_orphan(run):
+        corrections = corrections.all()
     if not corrections.exists():
         if awaiting_link(job):
             run.activity("sync.job.deferred", reason="a correction job is being linked")
             return True
         return False
     CorrectionRun(run, remote).run()
+    return True
+
+
+def link_orphan(run) -> bool:
+    """Link a non-interactive job to the open corrections of exactly its entries; True if so.
+
+    Pleo may create a correction job and the hub never hear its id (a timeout, a crash before
+    the id was stored). Such a job must never be exported as entries: an entry marked by hand
+    has no posting `find()` would see, so it would be posted again. Every entry of the job
+    having an open, unlinked correction is what makes it ours.
+    """
+    job = run.job
+    if job.is_interactive or job.started_by_hub:
+        return False
+    open_corrections = Correction.objects.filter(
+        integration_id=job.integration_id,
+        state__in=[CorrectionState.PENDING, CorrectionState.SENT],
+        pleo_job_id__isnull=True,
+    )
+    if not open_corrections.exists():
+        return False
+    entries = {item.accounting_entry_id for item in run.pleo.list_job_items(str(job.pleo_id))}
+    ours = open_corrections.filter(accounting_entry_id__in=entries)
+    if not entries or ours.count() != len(entries):
+        return False
+    ours.update(
+        pleo_job_id=job.pleo_id, job=job, state=CorrectionState.SENT, sent_at=timezone.now()
+    )
+    run.activity("sync.correction_job.linked", corrections=len(entries))
     return True
 
 
@@ -86,8 +117,9 @@ class CorrectionRun:
             problem = self.problem(correction, entry, in_job, erp)
             if problem:
                 self.fail(correction, problem)
-                if entry in in_job and correction.kind == CorrectionKind.REFERENCE:
-                    updates[entry] = self.unchanged(correction)  # Pleo keeps what it had
+                current = self.current(correction)
+                if entry in in_job and current is not None:
+                    updates[entry] = self.unchanged(entry, current)  # Pleo keeps what it has
                 continue
             updates[entry] = self.update(correction)
             confirmed.append(correction)
@@ -138,10 +170,16 @@ class CorrectionRun:
             exported_at=exported_at or timezone.now(),
         )
 
-    def unchanged(self, correction: Correction) -> ItemUpdate:
-        item = correction.item
+    @staticmethod
+    def current(correction: Correction) -> ExportItem | None:
+        """The export that holds the entry's reference now: a later one, else the corrected
+        item, if it was exported; None when nothing exported the entry."""
+        item = newer_item(correction.item) or correction.item
+        return item if item.status == ItemStatus.SUCCESSFUL else None
+
+    def unchanged(self, entry: str, item: ExportItem) -> ItemUpdate:
         return ItemUpdate.successful(
-            str(correction.accounting_entry_id),
+            entry,
             external_id=item.external_id,
             external_url=item.external_url or None,
             exported_at=item.exported_at or timezone.now(),

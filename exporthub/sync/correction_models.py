@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,3 +100,12 @@ class Correction(models.Model):
     def asks_for(self, kind: str, external_id: str, external_url: str) -> bool:
         """Whether this correction asks for exactly that (a second click changes nothing)."""
         return (self.kind, self.external_id, self.external_url) == (kind, external_id, external_url)
+
+
+def in_correction_job(job: str) -> Exists:
+    """Whether the job that `job` names (a field path from the query's rows) is a correction job.
+
+    A correction job re-sends entries another job exported, or records an item's manual mark;
+    it posts nothing, so its items never count as exported, failed or newer than a failure.
+    """
+    return Exists(Correction.objects.filter(job=OuterRef(job)))

@@ -13,12 +13,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exporthub.core.activity import log_activity
-from exporthub.pleo.errors import ExportAlreadyInProgress, PleoError
+from exporthub.pleo.errors import ExportAlreadyInProgress, PleoClientError, PleoError
 from exporthub.sync.correction_models import (
     OPEN_CORRECTION_STATES,
     Correction,
@@ -125,6 +125,9 @@ def request_correction(
     after_reference = (external_id, external_url)
     context = {"company_id": item.job.company_id, "obj": item, "kind": kind, "reason": reason}
     with transaction.atomic():
+        # The item's row is the lock: two requests for one entry (a double click) queue here,
+        # and the second finds the first one's correction instead of creating another.
+        ExportItem.objects.select_for_update().filter(pk=item.pk).first()
         open_ones = list(
             Correction.objects.select_for_update()
             .filter(
@@ -160,19 +163,29 @@ def request_correction(
                 **context,
             )
             return Recorded(pending, replaced=True)
-        correction = Correction.objects.create(
-            integration_id=integration_id,
-            item=item,
-            accounting_entry_id=item.accounting_entry_id,
-            kind=kind,
-            external_id=external_id,
-            external_url=external_url,
-            reason=reason,
-            requested_by=user if getattr(user, "pk", None) else None,
-            requested_by_label=_label(user),
-            before=before,
-            after=after,
-        )
+        try:
+            with transaction.atomic():
+                correction = Correction.objects.create(
+                    integration_id=integration_id,
+                    item=item,
+                    accounting_entry_id=item.accounting_entry_id,
+                    kind=kind,
+                    external_id=external_id,
+                    external_url=external_url,
+                    reason=reason,
+                    requested_by=user if getattr(user, "pk", None) else None,
+                    requested_by_label=_label(user),
+                    before=before,
+                    after=after,
+                )
+        except IntegrityError:  # a concurrent request recorded one first (SQLite has no row lock)
+            return Recorded(
+                Correction.objects.filter(
+                    integration_id=integration_id,
+                    accounting_entry_id=item.accounting_entry_id,
+                    state__in=OPEN_CORRECTION_STATES,
+                ).latest("id")
+            )
         log_activity(
             "sync.correction.requested",
             actor=user,
@@ -189,9 +202,17 @@ def send_pending(integration: Integration, *, user=None) -> Sent:
 
     The corrections are claimed first (pending → sent, with a batch token), so two senders never
     put one correction into two jobs. If Pleo does not create the job (another export is running,
-    or Pleo is unreachable) they go back to pending and are sent when the integration is next
-    processed (`send_waiting`).
+    or refused) they go back to pending and are sent when the integration is next processed
+    (`send_waiting`). When Pleo gave no answer they stay sent until the engine links the job it
+    may have created, or LINKING_GRACE has passed without one.
     """
+    unanswered = Correction.objects.filter(
+        integration=integration,
+        state=CorrectionState.SENT,
+        pleo_job_id__isnull=True,
+        sent_at__lt=timezone.now() - LINKING_GRACE,
+    )
+    _give_back(list(unanswered))
     busy = Correction.objects.filter(integration=integration, state=CorrectionState.SENT).values(
         "accounting_entry_id"
     )
@@ -227,9 +248,21 @@ def send_pending(integration: Integration, *, user=None) -> Sent:
                 "as soon as it has finished."
             ),
         )
-    except PleoError as error:
+    except PleoClientError as error:  # refused: Pleo created nothing
         log.warning("Creating a correction job for %s failed: %s", integration, error)
         _give_back(batch)
+        return Sent(
+            None,
+            waiting_reason=_(
+                "Pleo did not create the correction job (%(error)s); it is sent again later."
+            )
+            % {"error": error},
+        )
+    except PleoError as error:
+        # No answer (a timeout, a server error): Pleo may have created the job. The
+        # corrections stay sent; the engine links the job by its entries when it sees it
+        # (correction_jobs.link_orphan), or they go out again once LINKING_GRACE has passed.
+        log.warning("Creating a correction job for %s got no answer: %s", integration, error)
         return Sent(
             None,
             waiting_reason=_(

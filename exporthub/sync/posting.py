@@ -337,9 +337,13 @@ class _Builder:
                 tax_id=vendor.tax_registration_number or "",
                 registration_number=vendor.registration_number or "",
             )
+        merchant = supplier.name if supplier is not None else None
+        if not merchant and self.item.user is not None:
+            # Out-of-pocket, mileage and per diem: what is owed is owed to the spender, a
+            # person; a default vendor party never stands in for them.
+            return Party(name=self.item.user.name)
         # No vendor from Pleo: a merchant's name or code mapped explicitly, else the default
         # party (if any); a party is optional, so nothing fails here.
-        merchant = supplier.name if supplier is not None else None
         code = self.resolve(
             Kind.VENDOR,
             (),
@@ -357,9 +361,6 @@ class _Builder:
                 country=supplier.country or "",
                 tax_id=supplier.tax_identifier or "",
             )
-        if self.item.user is not None:
-            # Out-of-pocket, mileage and per diem: what is owed is owed to the spender.
-            return Party(name=self.item.user.name, code=code)
         return None
 
 

@@ -31,6 +31,8 @@ def test_it_matches_the_standard_webhooks_reference_vector():
         lambda h: {**h, "webhook-timestamp": "1600000000"},
         lambda h: {**h, "webhook-timestamp": "soon"},
         lambda h: {**h, "webhook-id": "msg_other"},
+        lambda h: {**h, "webhook-signature": "v1,\u00e9"},  # non-ASCII, as latin-1 headers decode
+        lambda h: {**h, "webhook-timestamp": "\u00b2"},
     ],
 )
 def test_it_rejects_tampered_or_missing_headers(tamper):

@@ -130,3 +130,11 @@ def test_it_makes_as_many_queries_for_four_rows_as_for_one(client, accountant, f
             assert client.get(bulk_url(*selection)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_odd_item_ids_are_left_out_not_a_server_error(client, accountant, finished_job):
+    client.force_login(accountant)
+    item = finished_job.items.first()
+    page = client.get(reverse("dashboard:items-bulk"), {"item": ["\u00b2", "9" * 40, item.pk]})
+    assert page.status_code == 200
+    assert page.content.decode().count('name="item"') == 1

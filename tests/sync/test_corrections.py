@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from exporthub.connectors.beancount.connector import BeancountConnector
 from exporthub.core.models import ActivityEntry
+from exporthub.dashboard.failures import open_failures
 from exporthub.dashboard.corrections import (
     CorrectionRefused,
     correct_external_reference,
@@ -182,6 +183,8 @@ def test_a_reference_correction_fails_clearly_when_the_erp_has_no_such_posting(
     assert ledger_ids(empty) == []  # nothing was posted to make it "exist"
     failed = ActivityEntry.objects.get(action="sync.correction.failed")
     assert failed.after["external_id"] == "MOVE-9"
+    # The entry stays exported: nothing about it is an open failure to retry.
+    assert not open_failures(ExportItem.objects.all()).exists()
 
 
 def test_clicking_twice_records_one_correction_and_creates_one_job(
@@ -350,3 +353,29 @@ def test_a_job_that_may_be_an_unlinked_correction_job_is_left_alone_until_linked
     process(integration)
     assert ExportJob.objects.get(is_interactive=False).status == "completed"
     assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+
+
+def test_a_correction_job_whose_id_never_reached_the_hub_is_linked_by_its_entries(
+    integration, company, ledger_path, anna
+):
+    failing = unpostable_entry_ids(company, 1)
+    item = export(integration, company, failing).items.get()
+    posted = ledger_ids(ledger_path)
+    mark_exported_manually(
+        item, external_id="HAND-8", external_url="", reason="Booked by hand.", user=anna, send=False
+    )
+    # Pleo created the correction job, but its answer (and so the job's id) was lost.
+    sandbox.create_export_job(company, entry_ids=failing, is_interactive=False)
+    poll_integration(integration)
+
+    process(integration)
+
+    correction = Correction.objects.get()
+    assert correction.state == "confirmed"
+    assert correction.job.is_interactive is False
+    assert (pleo_item(failing[0]).status, pleo_item(failing[0]).external_id) == (
+        "successful",
+        "HAND-8",
+    )
+    assert ledger_ids(ledger_path) == posted  # handled as a correction: nothing posted
+    assert ActivityEntry.objects.filter(action="sync.correction_job.linked").count() == 1

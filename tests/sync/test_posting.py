@@ -175,3 +175,6 @@ def test_it_names_the_spender_as_the_party_when_there_is_no_merchant():
     entry = build_journal_entry(item, table((Kind.CONTRA_ACCOUNT, "*", "2820")))
     assert entry.party.name == "Bo Madsen"
     assert entry.party.code == ""
+    # A default vendor party is for merchants: it never replaces the person owed.
+    mapped = table((Kind.CONTRA_ACCOUNT, "*", "2820"), (Kind.VENDOR, "*", "MISC"))
+    assert build_journal_entry(item, mapped).party.code == ""

@@ -21,7 +21,7 @@ TEMPLATE = "dashboard/items/bulk.html"
 
 def _selected(request: HttpRequest) -> list:
     raw = request.POST.getlist("item") if request.method == "POST" else request.GET.getlist("item")
-    pks = [int(value) for value in raw if value.isdigit()][:MAX_ITEMS]
+    pks = [pk for value in raw if (pk := scope.id_param(value)) is not None][:MAX_ITEMS]
     items = list(
         scope.items(request.user)
         .filter(pk__in=pks)
