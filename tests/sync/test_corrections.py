@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from exporthub.connectors.beancount.connector import BeancountConnector
 from exporthub.core.models import ActivityEntry
-from exporthub.dashboard.failures import open_failures
 from exporthub.dashboard.corrections import (
     CorrectionRefused,
     correct_external_reference,
     mark_exported_manually,
 )
+from exporthub.dashboard.failures import open_failures
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import AccountingEntry
 from exporthub.sandbox.models import ExportJob as SandboxJob
