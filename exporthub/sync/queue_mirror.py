@@ -286,7 +286,7 @@ def _row(
         tax_code_id=entry.tax_code_id or "",
         tax_code=tax_codes.get(entry.tax_code_id or "", ""),
         category_name=(account_names.get(account_id) or (last.category_name if last else ""))[:255],
-        supplier=(last.supplier if last else "") or _supplier(last.payload if last else None),
+        supplier=last.supplier if last else "",
         employee=last.employee if last else "",
         note=(entry.note or "")[:500],
         receipt_count=len(entry.receipt_ids),
@@ -295,17 +295,6 @@ def _row(
         ),
         refreshed_at=now,
     )
-
-
-def _supplier(payload: dict | None) -> str:
-    """Pleo's accounting entries carry no supplier name; an earlier export item does."""
-    if not payload:
-        return ""
-    for key in ("vendor", "supplier"):
-        name = (payload.get(key) or {}).get("name")
-        if name:
-            return str(name)[:255]
-    return ""
 
 
 def record_export_request(integration: Integration, entry_ids: Iterable[str]) -> None:

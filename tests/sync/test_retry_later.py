@@ -107,6 +107,17 @@ def test_a_run_before_the_items_are_due_posts_nothing_and_keeps_one_schedule(
     assert retry_schedules(integration).count() == 1
 
 
+def run_until_closed(integration, time_machine):
+    """Run the job, then each scheduled retry at its time, until the job has closed."""
+    job = run(integration)
+    while job.status == "in_progress":
+        (schedule,) = retry_schedules(integration)
+        time_machine.move_to(schedule.next_run + timedelta(seconds=1), tick=False)
+        scheduler()
+        job.refresh_from_db()
+    return job
+
+
 def test_items_that_use_up_their_attempts_fail_and_the_job_closes(
     integration, company, ledger_path, monkeypatch, thirty_second_backoff, time_machine
 ):
@@ -117,12 +128,7 @@ def test_items_that_use_up_their_attempts_fail_and_the_job_closes(
         raise UnreachableError("The ledger's disk is not mounted.")
 
     monkeypatch.setattr(BeancountConnector, "post", down)
-    job = run(integration)
-    while job.status == "in_progress":
-        (schedule,) = retry_schedules(integration)
-        time_machine.move_to(schedule.next_run + timedelta(seconds=1), tick=False)
-        scheduler()
-        job.refresh_from_db()
+    job = run_until_closed(integration, time_machine)
 
     assert job.status == "completed_with_errors"
     items = ExportItem.objects.filter(job=job)
@@ -141,12 +147,7 @@ def test_an_erp_that_cannot_even_be_asked_uses_up_attempts_too(
         raise UnreachableError("The ledger's disk is not mounted.")
 
     monkeypatch.setattr(BeancountConnector, "find", unreachable)
-    job = run(integration)
-    while job.status == "in_progress":
-        (schedule,) = retry_schedules(integration)
-        time_machine.move_to(schedule.next_run + timedelta(seconds=1), tick=False)
-        scheduler()
-        job.refresh_from_db()
+    job = run_until_closed(integration, time_machine)
 
     assert job.status == "completed_with_errors"
     assert ExportItem.objects.get(job=job).attempts == 3

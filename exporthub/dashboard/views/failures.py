@@ -45,8 +45,7 @@ def failure_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "groups": [(group, examples.get(group.example_id)) for group in page],
-        "can_retry": has_role(request.user, ACCOUNTANT),
-        "can_correct": has_role(request.user, ACCOUNTANT),
+        "can_act": has_role(request.user, ACCOUNTANT),
         "total": sum(group.count for group in groups),
     }
     return render_page(request, "dashboard/failures/failure_list.html", context, "failure-groups")
@@ -67,8 +66,7 @@ def failure_group(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "reason": example.failure_reason if example else "",
         "group_query": urlencode(group.key),
-        "can_retry": has_role(request.user, ACCOUNTANT),
-        "can_correct": has_role(request.user, ACCOUNTANT),
+        "can_act": has_role(request.user, ACCOUNTANT),
     }
     return render_page(request, "dashboard/failures/failure_group.html", context, "group-items")
 

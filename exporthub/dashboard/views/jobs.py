@@ -7,7 +7,6 @@ from django.urls import reverse
 from django_htmx.http import HTMX_STOP_POLLING, reswap, retarget
 
 from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER, has_role, role_required
-from exporthub.core.http_urls import is_http_url
 from exporthub.dashboard import scope
 from exporthub.dashboard.job_timeline import timeline
 from exporthub.dashboard.redaction import redact_text
@@ -107,7 +106,6 @@ def body_context(request: HttpRequest, job) -> dict:
     page = page_of(request, items, ITEMS_PER_PAGE)
     return {
         "items": page,
-        "item_rows": [(item, safe_link(item.external_url)) for item in page.object_list],
         "query": query_without_page(request),
         "timeline": timeline(activity),
         "bulk_url": reverse("dashboard:items-bulk") if has_role(request.user, ACCOUNTANT) else "",
@@ -122,8 +120,3 @@ def body_context(request: HttpRequest, job) -> dict:
         if has_role(request.user, ADMIN)
         else [],
     }
-
-
-def safe_link(url: str) -> str:
-    """An external reference's URL when it is http(s); anything else is not linked."""
-    return url if is_http_url(url) else ""
