@@ -56,6 +56,9 @@ if not SECRET_KEY:
     )
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
+# Where people and other systems reach this hub: the base of links the hub hands out (download
+# links in ERPs and files, links in notifications). Requests themselves use their own host.
+PUBLIC_URL = env("EXPORTHUB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Fernet keys, comma separated; the first encrypts, all decrypt (so keys can be rotated).
