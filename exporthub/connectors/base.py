@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -332,6 +332,22 @@ class Connector:
     def post(self, entry: JournalEntry) -> ExternalRef:
         """Write `entry` (with its receipts) and return where it ended up. Idempotent."""
         raise NotImplementedError
+
+    def post_many(self, entries: Sequence[JournalEntry]) -> list[ExternalRef | ConnectorError]:
+        """Post a page of entries; one result per entry, in order: its reference or its error.
+
+        The same promise as `post()` for each entry (idempotent, validated first, exactly once).
+        This default posts them one by one; a connector whose system takes batches overrides it
+        to look the page up, write and post it in a few calls, falling back to one by one when
+        the system refuses a batch. Errors outside the taxonomy propagate, as from `post()`.
+        """
+        results: list[ExternalRef | ConnectorError] = []
+        for entry in entries:
+            try:
+                results.append(self.post(entry))
+            except ConnectorError as error:
+                results.append(error)
+        return results
 
     def attach_receipts(self, ref: ExternalRef, entry: JournalEntry) -> None:
         """Attach `entry.receipts` to the written entry; receipts already there are skipped."""
