@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -323,6 +324,62 @@ class PleoClient:
             "GET", f"/v0/tag-groups/{group_id}/tags", Tag.from_json, params=params
         )
 
+    # Writing tags and tax codes (pushing the ERP's master data into Pleo) --------------------
+    # Creations are POSTs and not replayed after an ambiguous failure: list again before retrying.
+
+    def create_tag_group(
+        self, code: str, name: str, *, company_id: str | None = None, archived: bool = False
+    ) -> TagGroup:
+        """Create a tag group, i.e. a dimension (POST /v0/tag-groups)."""
+        params = {"company_id": str(company_id or self._require_company())}
+        body = {"archived": archived, "code": code, "name": name, "metadata": {}}
+        return self._write_one("POST", "/v0/tag-groups", TagGroup, params=params, json=body)
+
+    def update_tag_group(self, group: TagGroup, *, name: str, archived: bool) -> TagGroup:
+        """Rename or (un)archive a tag group (PUT /v0/tag-groups/{groupId})."""
+        body = {"archived": archived, "code": group.code, "name": name, "metadata": group.metadata}
+        path = f"/v0/tag-groups/{group.id}"
+        return self._write_one("PUT", path, TagGroup, json=body)
+
+    def create_tag(self, group_id: str, code: str, name: str, *, archived: bool = False) -> Tag:
+        """Create a tag, i.e. a dimension value (POST /v0/tag-groups/{groupId}/tags)."""
+        body = {"archived": archived, "code": code, "name": name}
+        return self._write_one("POST", f"/v0/tag-groups/{group_id}/tags", Tag, json=body)
+
+    def update_tag(self, tag: Tag, *, name: str, archived: bool) -> Tag:
+        """Rename or (un)archive a tag (PUT /v0/tags/{tagId})."""
+        body = {"archived": archived, "code": tag.code, "name": name}
+        return self._write_one("PUT", f"/v0/tags/{tag.id}", Tag, json=body)
+
+    def create_tax_code(
+        self,
+        *,
+        code: str,
+        name: str,
+        rate: Decimal,
+        type: str,
+        company_id: str | None = None,
+        archived: bool = False,
+    ) -> TaxCode:
+        """Create a tax code (POST /v0/tax-codes); `rate` is a fraction (0.25 = 25 %)."""
+        company = company_id or self._require_company()
+        body = _tax_code_body(code, name, rate, type, company, archived)
+        return self._write_one("POST", "/v0/tax-codes", TaxCode, json=body)
+
+    def update_tax_code(
+        self, tax_code: TaxCode, *, name: str, rate: Decimal, type: str, archived: bool
+    ) -> TaxCode:
+        """Rename, re-rate or (un)archive a tax code (PUT /v0/tax-codes/{taxCodeId})."""
+        body = _tax_code_body(tax_code.code or "", name, rate, type, tax_code.company_id, archived)
+        body["ingoingTaxAccount"] = tax_code.ingoing_tax_account
+        body["outgoingTaxAccount"] = tax_code.outgoing_tax_account
+        return self._write_one("PUT", f"/v0/tax-codes/{tax_code.id}", TaxCode, json=body)
+
+    def _write_one(self, method: str, path: str, schema: Any, **kwargs: Any) -> Any:
+        data = self.request(method, path, **kwargs)
+        with _answer_to(method, path):
+            return read_data(data, schema.from_json, what=f"{schema.__name__} answer")
+
     def list_accounts(
         self,
         *,
@@ -517,3 +574,17 @@ def _read_update_answer(r: Reader) -> tuple[list[tuple[int, Any]], list[tuple[in
 
 def _as_sent(element: Any, *, where: str | None = None) -> Any:
     return element
+
+
+def _tax_code_body(
+    code: str, name: str, rate: Decimal, type: str, company_id: str, archived: bool
+) -> dict[str, Any]:
+    """`TaxCodeCreateUpdateModel`; the rate is a JSON number, a fraction (4 decimals at most)."""
+    return {
+        "archived": archived,
+        "code": code,
+        "companyId": str(company_id),
+        "name": name,
+        "rate": float(rate),
+        "type": type,
+    }

@@ -79,5 +79,7 @@ SCOPES = (
     "vendors:read",
     "companies:read",
     "tax-codes:read",
+    "tax-codes:write",
     "tag-groups:read",
+    "tag-groups:write",
 )

@@ -38,6 +38,14 @@ class NotFound(SandboxError):
     message = "Not found."
 
 
+class Conflict(SandboxError):
+    """A tag group, tag or tax code with that code exists already."""
+
+    status = 409
+    type = "CONFLICT"
+    message = "A record with that code exists already."
+
+
 class ExportNotFound(NotFound):
     type = "EXPORT_NOT_FOUND"
     message = "Export job not found."

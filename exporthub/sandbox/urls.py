@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from exporthub.sandbox.views import export_jobs, files, home, oauth, reads
+from exporthub.sandbox.views import export_jobs, files, home, master_data, oauth, reads
 
 app_name = "sandbox"
 pleo = "pleo/"
@@ -21,9 +21,13 @@ urlpatterns = [
     path(f"{pleo}v3/export-items", export_jobs.export_items, name="export-items"),
     # Neighbouring read APIs
     path(f"{pleo}v0/tax-codes:search", reads.tax_codes_search, name="tax-codes-search"),
-    path(f"{pleo}v0/tax-codes/<str:tax_code_id>", reads.tax_code, name="tax-code"),
-    path(f"{pleo}v0/tag-groups", reads.tag_groups, name="tag-groups"),
-    path(f"{pleo}v0/tag-groups/<str:group_id>/tags", reads.tags, name="tags"),
+    # Tags and tax codes, read and written (an integration pushes the ERP's master data)
+    path(f"{pleo}v0/tax-codes", master_data.tax_codes, name="tax-codes"),
+    path(f"{pleo}v0/tax-codes/<str:tax_code_id>", master_data.tax_code, name="tax-code"),
+    path(f"{pleo}v0/tag-groups", master_data.tag_groups, name="tag-groups"),
+    path(f"{pleo}v0/tag-groups/<str:group_id>", master_data.tag_group, name="tag-group"),
+    path(f"{pleo}v0/tag-groups/<str:group_id>/tags", master_data.group_tags, name="tags"),
+    path(f"{pleo}v0/tags/<str:tag_id>", master_data.tag, name="tag"),
     path(f"{pleo}v1/chart-of-accounts:search", reads.accounts_search, name="accounts-search"),
     path(f"{pleo}v1/vendors:search", reads.vendors_search, name="vendors-search"),
     path(f"{pleo}v1/companies", reads.companies, name="companies"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from exporthub.pleo.enums import EntryExportStatus, TaxType, VendorState
+from exporthub.pleo.errors import PleoClientError
 from exporthub.sandbox import services
 
 # The tags and tax-code specs declare bearer auth only, so those calls go through OAuth here;
@@ -106,3 +107,39 @@ def test_it_leaves_exported_entries_out_of_the_queue(pleo, acme):
     assert sorted(str(e.export_status) for e in everything) == [
         "EXPORTING", "EXPORTING", "QUEUED", "QUEUED", "QUEUED",
     ]  # fmt: skip
+
+
+def test_it_writes_tag_groups_tags_and_tax_codes(oauth_pleo, acme):
+    group = oauth_pleo.create_tag_group("PROJ", "Projects")
+    tag = oauth_pleo.create_tag(group.id, "P-1", "Apollo")
+    tax = oauth_pleo.create_tax_code(
+        code="I12", name="Input VAT 12 %", rate=Decimal("0.12"), type="inclusive"
+    )
+
+    assert (group.code, group.name, group.company_id) == ("PROJ", "Projects", acme.id)
+    assert [(t.code, t.name) for t in oauth_pleo.list_tags(group.id)] == [("P-1", "Apollo")]
+    assert (tax.code, tax.rate, tax.type) == ("I12", Decimal("0.12"), TaxType.INCLUSIVE)
+
+    renamed = oauth_pleo.update_tag(tag, name="Apollo 11", archived=True)
+    archived = oauth_pleo.update_tag_group(group, name="Projects", archived=True)
+    rerated = oauth_pleo.update_tax_code(
+        tax, name=tax.name, rate=Decimal("0.15"), type="inclusive", archived=False
+    )
+
+    assert (renamed.name, renamed.archived) == ("Apollo 11", True)
+    assert archived.archived is True
+    assert rerated.rate == Decimal("0.15")
+    assert list(oauth_pleo.list_tags(group.id)) == []
+    assert [t.name for t in oauth_pleo.list_tags(group.id, include_archived=True)] == ["Apollo 11"]
+
+
+def test_a_duplicate_code_is_a_client_error_naming_the_conflict(oauth_pleo, acme):
+    oauth_pleo.create_tag_group("PROJ", "Projects")
+
+    try:
+        oauth_pleo.create_tag_group("PROJ", "Projects again")
+        raised = None
+    except PleoClientError as error:
+        raised = error
+
+    assert raised is not None and raised.status == 409

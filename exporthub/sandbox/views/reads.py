@@ -254,9 +254,6 @@ def get_entry(request: HttpRequest, principal: Principal, entry_id: str) -> Http
 
 
 tax_codes_search = pleo_api("tax-codes:read", POST=search_tax_codes)
-tax_code = pleo_api("tax-codes:read", GET=get_tax_code)
-tag_groups = pleo_api("tag-groups:read", GET=list_tag_groups)
-tags = pleo_api("tag-groups:read", GET=list_tags)
 accounts_search = pleo_api("accounts:read", POST=search_accounts)
 vendors_search = pleo_api("vendors:read", POST=search_vendors)
 companies = pleo_api("companies:read", GET=list_companies)
