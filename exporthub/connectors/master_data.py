@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,14 +20,15 @@ class RefreshResult:
     archived: int
 
 
-def _records(connector: Connector) -> dict[tuple[str, str], str]:
+def _records(connector: Connector) -> dict[tuple[str, str], tuple[str, Decimal | None]]:
+    """(kind, code) → (name, tax rate or None) of everything the ERP reports now."""
     data = connector.fetch_master_data()
-    found: dict[tuple[str, str], str] = {}
-    found.update({(Kind.ACCOUNT, a.code): a.name for a in data.accounts})
-    found.update({(Kind.TAX, t.code): t.name for t in data.taxes})
-    found.update({(Kind.DIMENSION, f"{d.group}:{d.code}"): d.name for d in data.dimensions})
-    found.update({(Kind.PARTY, p.code or p.name): p.name for p in data.parties})
-    found.update({(Kind.PERIOD, p.name): f"{p.start} – {p.end}" for p in data.periods})
+    found: dict[tuple[str, str], tuple[str, Decimal | None]] = {}
+    found.update({(Kind.ACCOUNT, a.code): (a.name, None) for a in data.accounts})
+    found.update({(Kind.TAX, t.code): (t.name, t.rate) for t in data.taxes})
+    found.update({(Kind.DIMENSION, f"{d.group}:{d.code}"): (d.name, None) for d in data.dimensions})
+    found.update({(Kind.PARTY, p.code or p.name): (p.name, None) for p in data.parties})
+    found.update({(Kind.PERIOD, p.name): (f"{p.start} – {p.end}", None) for p in data.periods})
     return found
 
 
@@ -36,15 +38,16 @@ def refresh_master_data(config: ConnectorConfig, connector: Connector) -> Refres
     now = timezone.now()
     with transaction.atomic():
         existing = {(r.kind, r.code): r for r in config.master_data.all()}
-        for key, name in found.items():
+        for key, (name, rate) in found.items():
+            name = name[:255]
             record = existing.get(key)
             if record is None:
                 MasterDataRecord.objects.create(
-                    config=config, kind=key[0], code=key[1], name=name[:255], fetched_at=now
+                    config=config, kind=key[0], code=key[1], name=name, rate=rate, fetched_at=now
                 )
-            elif record.name != name[:255] or not record.active:
-                record.name, record.active, record.fetched_at = name[:255], True, now
-                record.save(update_fields=["name", "active", "fetched_at"])
+            elif record.name != name or record.rate != rate or not record.active:
+                record.name, record.rate, record.active, record.fetched_at = name, rate, True, now
+                record.save(update_fields=["name", "rate", "active", "fetched_at"])
         gone = [r.pk for key, r in existing.items() if key not in found and r.active]
         MasterDataRecord.objects.filter(pk__in=gone).update(active=False, fetched_at=now)
     return RefreshResult(active=len(found), archived=len(gone))

@@ -82,6 +82,9 @@ class MasterDataRecord(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     code = models.CharField(max_length=255)
     name = models.CharField(max_length=255, blank=True)
+    rate = models.DecimalField(
+        max_digits=7, decimal_places=4, null=True, blank=True, help_text="A tax's rate (0.25)."
+    )
     active = models.BooleanField(default=True)
     fetched_at = models.DateTimeField()
 

@@ -403,6 +403,8 @@ class OperationKind(models.TextChoices):
     REFRESH_QUEUE = "refresh_queue", _("Refresh the export queue from Pleo")
     RECHECK_PREFLIGHT = "recheck_preflight", _("Re-check the export queue")
     REFRESH_ERP_RECORDS = "refresh_erp_records", _("Refresh the ERP's records")
+    PLAN_MASTER_DATA_PUSH = "plan_master_data_push", _("Compare the ERP's records with Pleo")
+    APPLY_MASTER_DATA_PUSH = "apply_master_data_push", _("Push the ERP's records into Pleo")
 
 
 class OperationState(models.TextChoices):
@@ -461,3 +463,4 @@ from exporthub.sync.day_totals import (  # noqa: E402, F401  (registers the mode
     QueueDayTotals,
     recount_days,
 )
+from exporthub.sync.push_models import MasterDataPush  # noqa: E402, F401  (registers the model)

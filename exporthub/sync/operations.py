@@ -21,8 +21,11 @@ from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import build_connector
 from exporthub.core.activity import log_activity
 from exporthub.pleo.errors import PleoError
+from exporthub.sync.master_data_push import apply_push, plan_push
 from exporthub.sync.models import BackgroundOperation, Integration, OperationKind, OperationState
+from exporthub.sync.push_models import PushState
 from exporthub.sync.queue_mirror import recheck_preflight, refresh_export_queue
+from exporthub.sync.wiring import open_pleo
 
 log = logging.getLogger(__name__)
 TASK = "exporthub.sync.tasks.run_operation"
@@ -37,6 +40,8 @@ JOINABLE = {
     OperationKind.REFRESH_QUEUE: UNFINISHED,
     OperationKind.RECHECK_PREFLIGHT: (OperationState.QUEUED,),
     OperationKind.REFRESH_ERP_RECORDS: UNFINISHED,
+    OperationKind.PLAN_MASTER_DATA_PUSH: UNFINISHED,
+    OperationKind.APPLY_MASTER_DATA_PUSH: UNFINISHED,
 }
 
 
@@ -98,6 +103,8 @@ def run_operation(operation_id: int) -> None:
         OperationKind.REFRESH_QUEUE: _refresh_queue,
         OperationKind.RECHECK_PREFLIGHT: _recheck_preflight,
         OperationKind.REFRESH_ERP_RECORDS: _refresh_erp_records,
+        OperationKind.PLAN_MASTER_DATA_PUSH: _plan_master_data_push,
+        OperationKind.APPLY_MASTER_DATA_PUSH: _apply_master_data_push,
     }[operation.kind]
     try:
         result = work(operation)
@@ -149,3 +156,16 @@ def _refresh_erp_records(operation: BackgroundOperation) -> int:
         raise
     log_activity("dashboard.erp.records_refreshed", actor=operation.started_by, obj=config)
     return found.active
+
+
+def _plan_master_data_push(operation: BackgroundOperation) -> int:
+    with open_pleo(operation.integration) as pleo:
+        return len(plan_push(operation.integration, pleo).steps)
+
+
+def _apply_master_data_push(operation: BackgroundOperation) -> int:
+    push = operation.integration.master_data_pushes.filter(state=PushState.APPLYING).first()
+    if push is None:
+        return 0
+    with open_pleo(operation.integration) as pleo:
+        return apply_push(push, pleo).done
