@@ -373,6 +373,7 @@ class IntegrationForm(forms.ModelForm):
             "fallback_to_pleo_codes",
             "enabled",
             "poll_interval_seconds",
+            "push_master_data_nightly",
         ]
         labels = {
             "name": _("Name"),
@@ -382,6 +383,7 @@ class IntegrationForm(forms.ModelForm):
             "fallback_to_pleo_codes": _("Fall back to Pleo codes"),
             "enabled": _("Enabled"),
             "poll_interval_seconds": _("Poll interval (seconds)"),
+            "push_master_data_nightly": _("Keep Pleo's tags and tax codes in step"),
         }
 
 

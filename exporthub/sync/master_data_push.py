@@ -26,13 +26,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from exporthub.connectors.master_data import refresh_master_data
 from exporthub.connectors.models import MasterDataRecord
+from exporthub.connectors.registry import build_connector
 from exporthub.core.activity import log_activity
 from exporthub.pleo.client import PleoClient
 from exporthub.pleo.errors import PleoClientError
 from exporthub.pleo.schemas import Tag, TagGroup, TaxCode
 from exporthub.sync.models import Integration, Mapping
 from exporthub.sync.push_models import MasterDataPush, PushState
+from exporthub.sync.wiring import open_pleo
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +177,23 @@ def plan_push(integration: Integration, pleo: PleoClient) -> MasterDataPush:
             steps=[step.as_dict() for step in steps],
             unpushable=unpushable,
         )
+
+
+def plan_fresh_push(integration: Integration) -> MasterDataPush:
+    """Re-read the ERP's records into the cache, then plan against Pleo (a worker's job)."""
+    config = integration.erp_connection
+    with build_connector(config) as erp:
+        refresh_master_data(config, erp)
+    with open_pleo(integration) as pleo:
+        return plan_push(integration, pleo)
+
+
+def push_nightly(integration: Integration) -> PushResult:
+    """The optional schedule: plan and apply at once, never archiving anything."""
+    push = plan_fresh_push(integration)
+    confirm_push(push, user=None, archive=False)
+    with open_pleo(integration) as pleo:
+        return apply_push(push, pleo)
 
 
 def confirm_push(push: MasterDataPush, *, user, archive: bool) -> bool:

@@ -33,6 +33,13 @@ class Integration(models.Model):
         ),
     )
     enabled = models.BooleanField(default=True)
+    push_master_data_nightly = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Every night, push the ERP's new and changed dimensions and tax codes into Pleo as "
+            "tags and tax codes (nothing is archived without an admin's go-ahead)."
+        ),
+    )
     poll_interval_seconds = models.PositiveIntegerField(default=60)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_poll_error = models.TextField(blank=True)

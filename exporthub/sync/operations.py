@@ -21,7 +21,7 @@ from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import build_connector
 from exporthub.core.activity import log_activity
 from exporthub.pleo.errors import PleoError
-from exporthub.sync.master_data_push import apply_push, plan_push
+from exporthub.sync.master_data_push import apply_push, plan_fresh_push
 from exporthub.sync.models import BackgroundOperation, Integration, OperationKind, OperationState
 from exporthub.sync.push_models import PushState
 from exporthub.sync.queue_mirror import recheck_preflight, refresh_export_queue
@@ -159,8 +159,7 @@ def _refresh_erp_records(operation: BackgroundOperation) -> int:
 
 
 def _plan_master_data_push(operation: BackgroundOperation) -> int:
-    with open_pleo(operation.integration) as pleo:
-        return len(plan_push(operation.integration, pleo).steps)
+    return len(plan_fresh_push(operation.integration).steps)
 
 
 def _apply_master_data_push(operation: BackgroundOperation) -> int:

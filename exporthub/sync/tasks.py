@@ -10,6 +10,7 @@ from exporthub.sync import engine, operations
 from exporthub.sync.claims import worker_id
 from exporthub.sync.corrections import send_waiting
 from exporthub.sync.detection import confirm_announced_job, due_for_poll, poll_integration
+from exporthub.sync.master_data_push import push_nightly
 from exporthub.sync.models import Integration
 from exporthub.sync.queue import enqueue_processing
 from exporthub.sync.queue_mirror import recheck_preflight, refresh_export_queue
@@ -79,3 +80,16 @@ def process_announced_job(integration_id: int, pleo_job_id: str) -> int:
 def run_operation(operation_id: int) -> None:
     """A slow operation a user started from a page (see sync/operations.py)."""
     operations.run_operation(operation_id)
+
+
+def push_master_data_nightly() -> int:
+    """Scheduled: keep Pleo's tags and tax codes in step with the ERP, where admins asked."""
+    pushed = 0
+    for integration in Integration.objects.filter(enabled=True, push_master_data_nightly=True):
+        try:
+            push_nightly(integration)
+        except (PleoError, ConnectorError) as error:
+            log.warning("Pushing the ERP's records of %s to Pleo failed: %s", integration, error)
+            continue
+        pushed += 1
+    return pushed

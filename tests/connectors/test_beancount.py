@@ -4,11 +4,12 @@ import datetime as dt
 import multiprocessing
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from beancount import loader
 
-from exporthub.connectors.base import ConfigError, PermanentError
+from exporthub.connectors.base import ConfigError, PermanentError, TagUnknownError
 from exporthub.connectors.beancount import connector as beancount_module
 from exporthub.connectors.registry import build_connector
 from tests.connectors.conftest import BEANCOUNT_CHART, beancount_config
@@ -313,3 +314,56 @@ def test_large_ledgers_are_checked_in_a_child_process(tmp_path, monkeypatch):
         raised = exc
     assert raised is not None
     assert "does not balance" in raised.detail
+
+
+def test_it_reports_declared_tax_rates_and_dimension_values(tmp_path):
+    config = beancount_config(
+        tmp_path,
+        tax_codes={"VAT25": "Purchase VAT 25 %", "EXEMPT": "No VAT"},
+        tax_rates={"VAT25": "0.25"},
+        dimensions={"DEPT:SALES": "Sales", "DEPT:OPS": "Operations"},
+    )
+    connector = build_connector(config)
+
+    taxes = {tax.code: (tax.name, tax.rate) for tax in connector.taxes()}
+    dimensions = [(d.group, d.code, d.name) for d in connector.dimensions()]
+
+    assert taxes == {"VAT25": ("Purchase VAT 25 %", Decimal("0.25")), "EXEMPT": ("No VAT", None)}
+    assert dimensions == [("DEPT", "OPS", "Operations"), ("DEPT", "SALES", "Sales")]
+    assert bean_check(tmp_path / "main.beancount").returncode == 0
+
+
+def test_a_ledger_that_declares_a_dimension_refuses_its_other_values_before_writing(tmp_path):
+    config = beancount_config(
+        tmp_path, tax_codes={"VAT25": "VAT"}, dimensions={"DEPT:OPS": "Operations"}
+    )
+    connector = build_connector(config)
+    entry = make_entry(BEANCOUNT_CHART)  # booked on DEPT:SALES
+
+    problems = connector.validate(entry)
+    try:
+        connector.post(entry)
+        raised = None
+    except TagUnknownError as error:
+        raised = error
+
+    assert [type(problem) for problem in problems] == [TagUnknownError]
+    assert raised is not None and raised.erp_key == "SALES"
+    assert raised.reason_type == "tag_unknown"
+    assert connector.find(entry.pleo_id) is None
+    allowed = build_connector(
+        beancount_config(
+            tmp_path / "other", tax_codes={"VAT25": "VAT"}, dimensions={"PROJECT:APOLLO": "Apollo"}
+        )
+    )
+    (tmp_path / "other").mkdir()
+    ref = allowed.post(entry)  # DEPT is not declared there: any value of it goes
+    entries, errors, _ = loader.load_file(str(tmp_path / "other" / "main.beancount"))
+    (txn,) = [e for e in entries if e.meta.get("pleo-id") == entry.pleo_id]
+    assert errors == [] and ref.id
+    assert [p.account for p in txn.postings] == [
+        "Expenses:Meals",
+        "Assets:VAT:Input",
+        "Liabilities:Pleo",
+    ]
+    assert txn.postings[0].meta["dim-dept"] == "SALES"

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from exporthub.sync.models import BackgroundOperation, ExportItem, OperationKind
+from exporthub.sync.push_models import MasterDataPush
 from tests.dashboard.conftest import make_user
 
 ORDER = {None: 0, "viewer": 1, "accountant": 2, "admin": 3}
@@ -34,6 +35,9 @@ PAGES = [
     ("dashboard:mapping-export", ("integration",), "admin", "GET"),
     ("dashboard:mapping-refresh-records", ("integration",), "admin", "POST"),
     ("dashboard:mapping-import", ("integration",), "admin", "POST"),
+    ("dashboard:master-data-push", ("integration",), "admin", "GET"),
+    ("dashboard:master-data-push-plan", ("integration",), "admin", "POST"),
+    ("dashboard:master-data-push-apply", ("integration", "push"), "admin", "POST"),
     ("dashboard:activity-list", (), "accountant", "GET"),
     ("dashboard:activity-export", (), "accountant", "GET"),
     ("dashboard:company-create", (), "admin", "GET"),
@@ -62,6 +66,7 @@ KWARG_NAMES = {
     "entry": "entry_id",
     "mapping": "mapping_pk",
     "operation": "operation_pk",
+    "push": "push_pk",
     "pleo": "pk",
     "erp": "pk",
     "user": "pk",
@@ -99,6 +104,7 @@ def objects_of(integration, job):
         ).pk,
         "pleo": integration.pleo_connection_id,
         "erp": integration.erp_connection_id,
+        "push": MasterDataPush.objects.create(integration=integration).pk,
     }
 
 

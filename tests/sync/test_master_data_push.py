@@ -227,3 +227,25 @@ def test_a_real_tryton_chart_is_pushed_with_its_rates_and_analytic_accounts(
         )
     )
     assert {("DEPT", "SALES"), ("DEPT", "OPS"), ("PROJECT", "APOLLO")} <= tags
+
+
+def test_the_nightly_schedule_pushes_where_asked_and_never_archives(integration, company):
+    from exporthub.sync.tasks import push_master_data_nightly
+
+    config = integration.erp_connection
+    config.settings = {
+        **config.settings,
+        "tax_codes": {"V6": "Reduced VAT 6 %"},
+        "tax_rates": {"V6": "0.06"},
+    }
+    config.save()
+    assert push_master_data_nightly() == 0  # nobody asked for it
+    integration.push_master_data_nightly = True
+    integration.save()
+
+    assert push_master_data_nightly() == 1
+
+    assert SandboxTaxCode.objects.get(company=company, code="V6").rate == Decimal("0.06")
+    assert not SandboxTaxCode.objects.filter(company=company, archived=True).exists()
+    push = integration.master_data_pushes.get(state=PushState.APPLIED)
+    assert push.applied_by is None and push.archive_confirmed is False

@@ -7,10 +7,14 @@ Settings (`ConnectorConfig.settings`):
                  header when the connector creates the ledger
   open_date      date of those `open` directives (default "2000-01-01")
   tax_codes      {"I25": "Standard VAT 25%", ...}: tax codes declared in a new ledger's header
+  tax_rates      {"I25": "0.25", ...}: their rates, declared with them
+  dimensions     {"DEPT:SALES": "Sales", ...}: dimension values declared in a new ledger's header
 
 Tax codes are declared in the ledger with `custom "tax-code" "CODE" "Name"` directives (the
 connector writes them for `tax_codes` into a new ledger). A ledger that declares tax codes
 refuses entries with any other tax code; a ledger that declares none does not check them.
+Dimension values (Pleo tags) are declared alike, with `custom "dimension" "DEPT" "SALES" "Sales"`:
+a ledger that declares values of a dimension refuses other values of it.
   receipts_dir   where receipt files go, relative to the ledger's folder (default "documents")
   fava_url       e.g. "http://127.0.0.1:5000/ledger": external URLs then point into Fava
 
@@ -85,15 +89,17 @@ from exporthub.connectors.base import (
     ConfigError,
     Connector,
     ConnectorError,
+    Dimension,
     ExternalRef,
     JournalEntry,
     MissingConfigError,
     PermanentError,
+    TagUnknownError,
     Tax,
     TaxCodeUnknownError,
     ValidationError,
 )
-from exporthub.connectors.beancount.scan import TAX_CODE_DIRECTIVE, scan
+from exporthub.connectors.beancount.scan import DIMENSION_DIRECTIVE, TAX_CODE_DIRECTIVE, scan
 
 _LINK_CHARS = re.compile(r"^[A-Za-z0-9\-_/.]+$")
 _META_KEY_BAD = re.compile(r"[^a-z0-9\-_]")
@@ -147,6 +153,8 @@ class LedgerState:
     accounts: list[Account]
     names: dict[str, str]  # account name or code → account name
     taxes: dict[str, str]  # declared tax code → name
+    tax_rates: dict[str, Decimal | None]  # declared tax code → rate, where declared
+    dimensions: dict[tuple[str, str], str]  # declared (dimension, value) → name
     balances: dict[tuple[str, str], dt.date]  # (account, currency) → latest balance assertion
     # Option/plugin lines and open/close/commodity directives, to check one entry against;
     # None when that is not enough (plugins that relate entries), so every append is checked
@@ -175,7 +183,12 @@ class LedgerState:
             ids=set(summary["ids"]),
             accounts=accounts,
             names=names,
-            taxes=dict(summary.get("tax_codes", [])),
+            taxes={row[0]: row[1] for row in summary.get("tax_codes", [])},
+            tax_rates={
+                row[0]: Decimal(row[2]) if len(row) > 2 and row[2] else None
+                for row in summary.get("tax_codes", [])
+            },
+            dimensions={(group, code): name for group, code, name in summary.get("dimensions", [])},
             balances={
                 (account, currency): dt.date.fromisoformat(date)
                 for account, currency, date in summary["balances"]
@@ -184,6 +197,11 @@ class LedgerState:
             checked_size=key[2],
             unsafe_plugins=unsafe,
         )
+
+    @property
+    def dimension_groups(self) -> set[str]:
+        """Dimensions the ledger declares values of: a value outside them is refused."""
+        return {group for group, _code in self.dimensions}
 
     def due_for_full_check(self, size: int) -> bool:
         return size - self.checked_size > max(self.checked_size, FULL_CHECK_MIN_GROWTH)
@@ -245,8 +263,13 @@ class BeancountConnector(Connector):
             lines.append(f"{opened} open {account}")
             if code:
                 lines.append(f'  code: "{code}"')
+        rates = self.settings.get("tax_rates", {})
         for code, name in sorted(self.settings.get("tax_codes", {}).items()):
-            lines.append(f'{opened} custom "{TAX_CODE_DIRECTIVE}" "{code}" "{name}"')
+            rate = f" {Decimal(str(rates[code]))}" if code in rates else ""
+            lines.append(f'{opened} custom "{TAX_CODE_DIRECTIVE}" "{code}" "{name}"{rate}')
+        for key, name in sorted(self.settings.get("dimensions", {}).items()):
+            group, _sep, code = key.partition(":")
+            lines.append(f'{opened} custom "{DIMENSION_DIRECTIVE}" "{group}" "{code}" "{name}"')
         return "\n".join(lines) + "\n"
 
     @contextmanager
@@ -310,8 +333,16 @@ class BeancountConnector(Connector):
 
     def taxes(self) -> list[Tax]:
         with self._locked(exclusive=False) as handle:
-            declared = self._current(handle).taxes
-        return [Tax(code=code, name=name) for code, name in declared.items()]
+            state = self._current(handle)
+        return [
+            Tax(code=code, name=name, rate=state.tax_rates.get(code))
+            for code, name in state.taxes.items()
+        ]
+
+    def dimensions(self) -> list[Dimension]:
+        with self._locked(exclusive=False) as handle:
+            declared = self._current(handle).dimensions
+        return [Dimension(group, code, name) for (group, code), name in sorted(declared.items())]
 
     def validate(self, entry: JournalEntry) -> list[ConnectorError]:
         with self._locked(exclusive=False) as handle:
@@ -339,6 +370,15 @@ class BeancountConnector(Connector):
                         erp_key=line.tax_code,
                     )
                 )
+            for group, value in line.dimensions.items():
+                if (group, value) not in state.dimensions and group in state.dimension_groups:
+                    problems.append(
+                        TagUnknownError(
+                            f"The ledger declares no value {value!r} of dimension {group!r}: map "
+                            "the Pleo tag to a value the ledger declares.",
+                            erp_key=value,
+                        )
+                    )
         return problems
 
     def find(self, pleo_id: str) -> ExternalRef | None:

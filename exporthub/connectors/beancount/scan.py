@@ -16,14 +16,18 @@ from __future__ import annotations
 import json
 import re
 import sys
+from decimal import Decimal
 from typing import Any
 
 from beancount.core import data
 from beancount.loader import _uncached_load_file
 from beancount.parser import printer
 
-# `2000-01-01 custom "tax-code" "I25" "Standard VAT 25%"` declares a tax code the ledger uses.
+# `2000-01-01 custom "tax-code" "I25" "Standard VAT 25%" 0.25` declares a tax code the ledger
+# uses (the rate is optional); `2000-01-01 custom "dimension" "DEPT" "SALES" "Sales"` a dimension
+# value (a Pleo tag) of a dimension (a Pleo tag group).
 TAX_CODE_DIRECTIVE = "tax-code"
+DIMENSION_DIRECTIVE = "dimension"
 _HEADER_LINE = re.compile(r"^(?:option|plugin)[ \t].*$", re.MULTILINE)
 
 
@@ -39,7 +43,8 @@ def scan(path: str) -> dict[str, Any]:
     closed: set[str] = set()
     context: list[str] = []
     balances: dict[tuple[str, str], str] = {}
-    tax_codes: dict[str, str] = {}
+    tax_codes: dict[str, list[str | None]] = {}  # code → [name, rate or None]
+    dimensions: list[list[str]] = []  # [group, code, name]
     for entry in entries:
         if isinstance(entry, data.Transaction):
             pleo_id = entry.meta.get("pleo-id")
@@ -52,8 +57,14 @@ def scan(path: str) -> dict[str, Any]:
             elif isinstance(entry, data.Close):
                 closed.add(entry.account)
         elif isinstance(entry, data.Custom) and entry.type == TAX_CODE_DIRECTIVE and entry.values:
-            code, *name = (str(value.value) for value in entry.values)
-            tax_codes[code] = name[0] if name else code
+            code, *rest = (value.value for value in entry.values)
+            names = [str(value) for value in rest if isinstance(value, str)]
+            rates = [str(value) for value in rest if isinstance(value, Decimal)]
+            tax_codes[str(code)] = [names[0] if names else str(code), rates[0] if rates else None]
+        elif isinstance(entry, data.Custom) and entry.type == DIMENSION_DIRECTIVE:
+            values = [str(value.value) for value in entry.values]
+            if len(values) >= 2:
+                dimensions.append([values[0], values[1], values[2] if len(values) > 2 else ""])
         elif isinstance(entry, data.Balance):
             key = (entry.account, entry.amount.currency)
             balances[key] = max(balances.get(key, ""), entry.date.isoformat())
@@ -65,7 +76,8 @@ def scan(path: str) -> dict[str, Any]:
             for name, entry in opened.items()
             if name not in closed
         ],
-        "tax_codes": [[code, name] for code, name in tax_codes.items()],
+        "tax_codes": [[code, name, rate] for code, (name, rate) in tax_codes.items()],
+        "dimensions": dimensions,
         "balances": [[account, currency, date] for (account, currency), date in balances.items()],
         "plugins": [name for name, _config in options["plugin"]],
         "context": "\n".join(header) + "\n\n" + "\n".join(context),
