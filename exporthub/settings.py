@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "exporthub.sync",
     "exporthub.dashboard",
     "exporthub.ops",
+    "exporthub.notifications",
 ]
 
 MIDDLEWARE = [
@@ -332,3 +333,20 @@ HEALTH_POLL_GRACE_SECONDS = env_int("EXPORTHUB_HEALTH_POLL_GRACE_SECONDS", 600)
 # the networks below; with neither set, /metrics is off (404).
 METRICS_TOKEN = env("EXPORTHUB_METRICS_TOKEN")
 METRICS_ALLOWED_NETWORKS = env_list("EXPORTHUB_METRICS_ALLOWED_NETWORKS")
+
+# Notifications (exporthub/notifications): email goes through Django's mail backend, over SMTP
+# when EXPORTHUB_EMAIL_HOST is set (else printed to the console, as in development).
+EMAIL_HOST = env("EXPORTHUB_EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EXPORTHUB_EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EXPORTHUB_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env("EXPORTHUB_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("EXPORTHUB_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = env("EXPORTHUB_EMAIL_FROM", "exporthub <exporthub@localhost>")
+# An unfinished job with no sign of life for this long is reported as stuck.
+NOTIFY_STUCK_AFTER_MINUTES = env_int("EXPORTHUB_NOTIFY_STUCK_AFTER_MINUTES", 30)

@@ -19,7 +19,8 @@ ALLOWED = {
     "sync": {"core", "pleo", "connectors"},
     "dashboard": {"core", "pleo", "connectors", "sync"},
     "demo": {"core", "pleo", "connectors", "sync", "sandbox"},
-    "ops": {"core", "pleo", "connectors", "sync"},
+    "ops": {"core", "pleo", "connectors", "sync", "notifications"},
+    "notifications": {"core", "pleo", "connectors", "sync", "dashboard"},
 }
 # The Pleo client is the one HTTP seam to Pleo: Django, httpx and the standard library only.
 PLEO_THIRD_PARTY = {"django", "httpx"}

@@ -42,6 +42,7 @@ def migration_lock() -> Iterator[None]:
 
 def migrate_once(verbosity: int = 1) -> None:
     """Apply migrations and declare the recurring schedules, holding the migration lock."""
+    from exporthub.notifications.schedules import ensure_notification_schedules
     from exporthub.ops.schedules import ensure_heartbeat_schedule
     from exporthub.sync.schedules import ensure_schedules
 
@@ -49,3 +50,4 @@ def migrate_once(verbosity: int = 1) -> None:
         call_command("migrate", interactive=False, verbosity=verbosity)
         ensure_schedules()
         ensure_heartbeat_schedule()
+        ensure_notification_schedules()

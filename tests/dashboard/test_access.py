@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from exporthub.notifications.models import Subscription
 from exporthub.sync.models import BackgroundOperation, ExportItem, OperationKind
 from exporthub.sync.push_models import MasterDataPush
 from tests.dashboard.conftest import make_user
@@ -56,6 +57,9 @@ PAGES = [
     ("dashboard:user-edit", ("user",), "admin", "GET"),
     ("dashboard:user-set-active", ("user",), "admin", "POST"),
     ("dashboard:user-password", ("user",), "admin", "GET"),
+    ("notifications:subscription-list", (), "admin", "GET"),
+    ("notifications:subscription-delete", ("subscription",), "admin", "POST"),
+    ("notifications:delivery-list", (), "admin", "GET"),
 ]
 # Pages that take their objects in the query string (repeated `item=<pk>` from checkbox forms).
 QUERY_NAMES = {"dashboard:items-bulk": "item"}
@@ -67,6 +71,7 @@ KWARG_NAMES = {
     "mapping": "mapping_pk",
     "operation": "operation_pk",
     "push": "push_pk",
+    "subscription": "pk",
     "pleo": "pk",
     "erp": "pk",
     "user": "pk",
@@ -105,6 +110,9 @@ def objects_of(integration, job):
         "pleo": integration.pleo_connection_id,
         "erp": integration.erp_connection_id,
         "push": MasterDataPush.objects.create(integration=integration).pk,
+        "subscription": Subscription.objects.create(
+            integration=integration, channel="email", target="a@b.test", events=["job_failed"]
+        ).pk,
     }
 
 
