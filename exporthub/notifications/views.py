@@ -80,5 +80,6 @@ def delivery_list(request: HttpRequest) -> HttpResponse:
     deliveries = Delivery.objects.filter(
         subscription__integration__in=scope.integrations(request.user)
     ).select_related("notification__integration", "subscription")
-    page = Paginator(deliveries.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    ordered = deliveries.order_by("-created_at", "-id")
+    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
     return render(request, "notifications/delivery_list.html", {"page": page})

@@ -50,9 +50,7 @@ def test_an_admin_compares_then_pushes_and_pleo_gets_the_erps_values(
     operation = BackgroundOperation.objects.get(kind=OperationKind.PLAN_MASTER_DATA_PUSH)
     assert operation.state == OperationState.QUEUED
     assert pleo_requests == []  # the request only queued the work
-    assert "records with Pleo… waiting for a worker" in page(
-        client, integration
-    )
+    assert "records with Pleo… waiting for a worker" in page(client, integration)
     operation.delete()  # as if no worker ever came; run the work this time
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("dashboard:master-data-push-plan", args=[integration.pk]))
