@@ -26,10 +26,9 @@ def message_for(notification: Notification) -> Message:
     with translation.override(locale.split("_")[0]):
         subject, text = _words(notification)
         link = f"{settings.PUBLIC_URL}{notification.path}"
+        fix = _("Fix it here: %(link)s") % {"link": link}
         return Message(
-            subject=f"[exporthub] {integration.name}: {subject}",
-            text=f"{text}\n\n{_('Fix it here')}: {link}",
-            link=link,
+            subject=f"[exporthub] {integration.name}: {subject}", text=f"{text}\n\n{fix}", link=link
         )
 
 

@@ -43,7 +43,9 @@ def test_a_danish_company_is_told_in_danish(integration, finished_job):
     subscribe(integration)
     sweep()
     deliver_due()
-    assert "Fix it here" not in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert "sluttede med fejl: 1 postering fejlede." in body
+    assert "Ret det her: http" in body
 
 
 def test_a_webhook_is_signed_and_carries_the_event_as_data(integration, finished_job, receiver):
