@@ -172,6 +172,21 @@ class TrytonServer:
     def drop(self, name: str) -> None:
         self._drop(name, self.work_dir)
 
+    def execute(self, name: str, sql: str, *params) -> int:
+        """Run one SQL statement on a per-test database behind the server's back, as someone
+        editing the books directly would (the tests of reconciliation); returns rows changed.
+        Use %s placeholders on both backends."""
+        if self.backend == "postgresql":
+            with self._pg_connect(name) as connection:
+                return connection.execute(sql, params).rowcount
+        connection = sqlite3.connect(self.work_dir / f"{name}.sqlite")
+        try:
+            with connection:
+                return connection.execute(sql.replace("%s", "?"), params).rowcount
+        finally:
+            connection.close()
+
+
     def _drop(self, name: str, folder: Path) -> None:
         if self.backend == "postgresql":
             self._pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

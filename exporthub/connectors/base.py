@@ -184,6 +184,20 @@ class ExternalRef:
     label: str = ""  # what accountants see, e.g. a posted move number
 
 
+@dataclass(frozen=True)
+class PostedEntry:
+    """A posting as the accounting system holds it now, read back for reconciliation.
+
+    `amounts` maps each account (as `Connector.canonical_account` names it) to the entry's net
+    signed amount on it (debit positive), in `currency`.
+    """
+
+    ref: ExternalRef
+    date: dt.date
+    currency: str
+    amounts: Mapping[str, Decimal]
+
+
 # Master data, as plain values. `code` is always what a JournalEntry refers to.
 @dataclass(frozen=True)
 class Account:
@@ -352,6 +366,16 @@ class Connector:
     def attach_receipts(self, ref: ExternalRef, entry: JournalEntry) -> None:
         """Attach `entry.receipts` to the written entry; receipts already there are skipped."""
         raise NotImplementedError
+
+    def read_postings(self, pleo_ids: Sequence[str]) -> dict[str, PostedEntry]:
+        """The postings of these Pleo ids as the system holds them now (ids it lacks are left
+        out). Optional: a connector that cannot read postings back raises NotImplementedError,
+        and reconciliation then checks with `find()` only. Must not write anything."""
+        raise NotImplementedError
+
+    def canonical_account(self, account: str) -> str:
+        """How `read_postings` names the account an entry line gives (e.g. a code → a name)."""
+        return account
 
     def retry_delay(self, attempt: int) -> timedelta:
         """How long to wait before attempt number `attempt + 1`: exponential, capped at 1 hour."""

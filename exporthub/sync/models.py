@@ -471,3 +471,7 @@ from exporthub.sync.day_totals import (  # noqa: E402, F401  (registers the mode
     recount_days,
 )
 from exporthub.sync.push_models import MasterDataPush  # noqa: E402, F401  (registers the model)
+from exporthub.sync.reconciliation_models import (  # noqa: E402, F401  (registers the models)
+    Discrepancy,
+    ReconciliationRun,
+)

@@ -16,6 +16,10 @@ SCHEDULES = {
         "schedule_type": Schedule.MINUTES,
         "minutes": 15,
     },
+    "exporthub: reconcile the hub, Pleo and the ERP": {
+        "func": "exporthub.sync.tasks.reconcile_all",
+        "schedule_type": Schedule.DAILY,
+    },
     "exporthub: push the ERP's tags and tax codes into Pleo": {
         "func": "exporthub.sync.tasks.push_master_data_nightly",
         "schedule_type": Schedule.DAILY,

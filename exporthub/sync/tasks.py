@@ -14,6 +14,8 @@ from exporthub.sync.master_data_push import push_nightly
 from exporthub.sync.models import Integration
 from exporthub.sync.queue import enqueue_processing
 from exporthub.sync.queue_mirror import recheck_preflight, refresh_export_queue
+from exporthub.sync.reconciliation import reconcile, start_run
+from exporthub.sync.reconciliation_models import ReconciliationRun, RunState
 
 log = logging.getLogger(__name__)
 
@@ -93,3 +95,20 @@ def push_master_data_nightly() -> int:
             continue
         pushed += 1
     return pushed
+
+
+def reconcile_run(run_id: int) -> int:
+    """A reconciliation run someone asked for (see sync/reconciliation.py); returns found."""
+    run = ReconciliationRun.objects.select_related("integration").get(pk=run_id)
+    if run.state != RunState.QUEUED:
+        return 0
+    return reconcile(run).found
+
+
+def reconcile_all() -> int:
+    """Scheduled daily: reconcile every enabled integration, all exported entries."""
+    started = 0
+    for integration in Integration.objects.filter(enabled=True):
+        start_run(integration)
+        started += 1
+    return started

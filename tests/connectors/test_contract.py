@@ -84,3 +84,21 @@ def test_it_keeps_entries_with_different_pleo_ids_apart(backend):
 
     assert len(refs) == 2
     assert backend.count(first.pleo_id) == backend.count(second.pleo_id) == 1
+
+
+def test_it_reads_back_what_it_posted_per_account(backend):
+    entry = make_entry(backend.chart)
+    assert backend.connector.read_postings([entry.pleo_id]) == {}
+
+    ref = backend.connector.post(entry)
+    (posted,) = backend.connector.read_postings([entry.pleo_id, "not-posted"]).values()
+
+    canonical = backend.connector.canonical_account
+    expected = {}
+    for line in entry.lines:
+        account = canonical(line.account)
+        expected[account] = expected.get(account, 0) + line.debit - line.credit
+    assert posted.ref == ref
+    assert posted.date == entry.date
+    assert posted.currency == entry.currency
+    assert dict(posted.amounts) == expected

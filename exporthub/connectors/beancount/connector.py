@@ -68,7 +68,7 @@ import re
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -94,6 +94,7 @@ from exporthub.connectors.base import (
     JournalEntry,
     MissingConfigError,
     PermanentError,
+    PostedEntry,
     TagUnknownError,
     Tax,
     TaxCodeUnknownError,
@@ -385,6 +386,27 @@ class BeancountConnector(Connector):
         with self._locked(exclusive=False) as handle:
             state = self._current(handle, require_valid=False)
         return self._ref(pleo_id) if pleo_id in state.ids else None
+
+    def read_postings(self, pleo_ids: Sequence[str]) -> dict[str, PostedEntry]:
+        wanted = set(pleo_ids)
+        with self._locked(exclusive=False):
+            entries, _errors, _options = loader.load_file(str(self.path))
+        found: dict[str, PostedEntry] = {}
+        for txn in entries:
+            pleo_id = isinstance(txn, data.Transaction) and str(txn.meta.get("pleo-id") or "")
+            if not pleo_id or pleo_id not in wanted or pleo_id in found:
+                continue
+            amounts: dict[str, Decimal] = defaultdict(Decimal)
+            for posting in txn.postings:
+                amounts[posting.account] += posting.units.number
+            currency = txn.postings[0].units.currency if txn.postings else ""
+            found[pleo_id] = PostedEntry(self._ref(pleo_id), txn.date, currency, dict(amounts))
+        return found
+
+    def canonical_account(self, account: str) -> str:
+        with self._locked(exclusive=False) as handle:
+            names = self._current(handle, require_valid=False).names
+        return names.get(account, account)
 
     def post(self, entry: JournalEntry) -> ExternalRef:
         with self._locked(exclusive=True) as handle:

@@ -21,6 +21,8 @@ enforce balanced moves, so balance is always checked here before anything is sen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -40,6 +42,7 @@ from exporthub.connectors.base import (
     Party,
     Period,
     PermanentError,
+    PostedEntry,
     TagUnknownError,
     Tax,
     TaxCodeUnknownError,
@@ -280,6 +283,34 @@ class TrytonConnector(Connector):
         # LIKE treats "_" as a wildcard; compare exactly.
         rows = [row for row in rows if (row["description"] or "").startswith(prefix)]
         return rows[0] if rows else None
+
+    def read_postings(self, pleo_ids: Sequence[str]) -> dict[str, PostedEntry]:
+        moves = {}
+        for pleo_id in pleo_ids:
+            move = self._find_move(pleo_id)
+            if move is not None:
+                moves[pleo_id] = move
+        if not moves:
+            return {}
+        ids = [move["id"] for move in moves.values()]
+        headers = {
+            row["id"]: row for row in self.client.search(MOVE, [("id", "in", ids)], ["date"])
+        }
+        amounts: dict[int, dict[str, Decimal]] = {move_id: {} for move_id in ids}
+        lines = self.client.search(
+            "account.move.line", [("move", "in", ids)], ["move", "account.code", "debit", "credit"]
+        )
+        for line in lines:
+            account = line["account"]["code"]
+            per_move = amounts[line["move"]]
+            per_move[account] = per_move.get(account, Decimal(0)) + (line["debit"] - line["credit"])
+        currency = self._company["currency"]["code"]
+        return {
+            pleo_id: PostedEntry(
+                self._ref(move), headers[move["id"]]["date"], currency, amounts[move["id"]]
+            )
+            for pleo_id, move in moves.items()
+        }
 
     def post(self, entry: JournalEntry) -> ExternalRef:
         move = self._find_move(entry.pleo_id)
