@@ -22,6 +22,7 @@ from exporthub.sync.models import (
     JobStatus,
     QueueDayTotals,
 )
+from exporthub.sync.reconciliation_models import ReconciliationRun, RunState
 
 CHART_DAYS = 30
 ALL = ""  # the key under which a day's waiting entries are all counted once
@@ -55,6 +56,9 @@ class Readiness:
     total: int = 0
     exported: int = 0
     blockers: list[tuple[str, int]] = field(default_factory=list)
+    # Entries of the month the newest reconciliation found the same in Pleo and in the ERP
+    # (None before any reconciliation ran).
+    verified: int | None = None
 
     @property
     def percent(self) -> int | None:
@@ -199,6 +203,7 @@ def company_stats(
         stats[job.integration_id].running.append(job)
     _add_erp_checks(stats)
     _add_days(stats, scoped, today)
+    _add_verification(stats)
     return list(stats.values())
 
 
@@ -218,6 +223,19 @@ def _add_erp_checks(stats: dict[int, CompanyStats]) -> None:
             break
     for company in stats.values():
         company.erp_check = newest.get(str(company.integration.erp_connection_id))
+
+
+def _add_verification(stats: dict[int, CompanyStats]) -> None:
+    """Month-end readiness's "verified in the ERP", from each company's newest finished run."""
+    runs = ReconciliationRun.objects.filter(integration_id__in=list(stats), state=RunState.DONE)
+    newest = {}
+    for run in runs.order_by("integration_id", "-finished_at").only(
+        "integration_id", "verified_by_month"
+    ):
+        newest.setdefault(run.integration_id, run)
+    for pk, run in newest.items():
+        for readiness in stats[pk].readiness:
+            readiness.verified = run.verified_by_month.get(readiness.month.strftime("%Y-%m"), 0)
 
 
 def _add_days(stats: dict[int, CompanyStats], items: QuerySet[ExportItem], today: dt.date) -> None:

@@ -16,6 +16,7 @@ from exporthub.dashboard.views import (
     operations,
     pleo_connections,
     queue,
+    reconciliation,
     users,
 )
 
@@ -45,6 +46,26 @@ urlpatterns = [
         name="entry-preview",
     ),
     path("companies/<int:pk>/run-now/", queue.integration_run_now, name="run-now"),
+    path(
+        "companies/<int:pk>/reconciliation/",
+        reconciliation.reconciliation,
+        name="reconciliation",
+    ),
+    path(
+        "companies/<int:pk>/reconciliation/run/",
+        reconciliation.reconciliation_run,
+        name="reconciliation-run",
+    ),
+    path(
+        "companies/<int:pk>/reconciliation/<int:discrepancy_pk>/acknowledge/",
+        reconciliation.discrepancy_acknowledge,
+        name="discrepancy-acknowledge",
+    ),
+    path(
+        "companies/<int:pk>/reconciliation/<int:discrepancy_pk>/reexport/",
+        reconciliation.discrepancy_reexport,
+        name="discrepancy-reexport",
+    ),
     path("companies/<int:pk>/mappings/", mappings.mapping_list, name="mapping-list"),
     path(
         "companies/<int:pk>/mappings/<int:mapping_pk>/delete/",

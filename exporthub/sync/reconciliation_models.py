@@ -94,3 +94,12 @@ class Discrepancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.accounting_entry_id}"
+
+    @property
+    def amount_rows(self) -> list[tuple[str, str, str]]:
+        """(account, amount posted, amount in the ERP now) for a changed posting's accounts."""
+        amounts = self.detail.get("amounts") or {}
+        hub, erp = amounts.get("hub", {}), amounts.get("erp", {})
+        return [
+            (account, hub.get(account, ""), erp.get(account, "")) for account in sorted(hub | erp)
+        ]

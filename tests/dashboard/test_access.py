@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from exporthub.notifications.models import Subscription
 from exporthub.sync.models import BackgroundOperation, ExportItem, OperationKind
 from exporthub.sync.push_models import MasterDataPush
+from exporthub.sync.reconciliation_models import Discrepancy, ReconciliationRun
 from tests.dashboard.conftest import make_user
 
 ORDER = {None: 0, "viewer": 1, "accountant": 2, "admin": 3}
@@ -31,6 +32,10 @@ PAGES = [
     ("dashboard:operation-status", ("integration", "operation"), "viewer", "GET"),
     ("dashboard:entry-preview", ("integration", "entry"), "viewer", "GET"),
     ("dashboard:run-now", ("integration",), "accountant", "POST"),
+    ("dashboard:reconciliation", ("integration",), "viewer", "GET"),
+    ("dashboard:reconciliation-run", ("integration",), "accountant", "POST"),
+    ("dashboard:discrepancy-acknowledge", ("integration", "discrepancy"), "accountant", "POST"),
+    ("dashboard:discrepancy-reexport", ("integration", "discrepancy"), "accountant", "POST"),
     ("dashboard:mapping-list", ("integration",), "admin", "GET"),
     ("dashboard:mapping-delete", ("integration", "mapping"), "admin", "GET"),  # asks first
     ("dashboard:mapping-export", ("integration",), "admin", "GET"),
@@ -70,6 +75,7 @@ KWARG_NAMES = {
     "entry": "entry_id",
     "mapping": "mapping_pk",
     "operation": "operation_pk",
+    "discrepancy": "discrepancy_pk",
     "push": "push_pk",
     "subscription": "pk",
     "pleo": "pk",
@@ -109,6 +115,12 @@ def objects_of(integration, job):
         ).pk,
         "pleo": integration.pleo_connection_id,
         "erp": integration.erp_connection_id,
+        "discrepancy": Discrepancy.objects.create(
+            integration=integration,
+            run=ReconciliationRun.objects.create(integration=integration),
+            accounting_entry_id=item.accounting_entry_id,
+            kind="missing_in_erp",
+        ).pk,
         "push": MasterDataPush.objects.create(integration=integration).pk,
         "subscription": Subscription.objects.create(
             integration=integration, channel="email", target="a@b.test", events=["job_failed"]

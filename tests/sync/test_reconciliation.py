@@ -3,7 +3,6 @@ sandbox: each kind of discrepancy is found, and found gone once fixed."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from exporthub.sync.reconciliation_models import (
     RunState,
 )
 from tests.sync.helpers import pleo_job, postable_entry_ids, run
+from tests.sync.ledger_edits import drop_transaction, shift_amounts
 from tests.sync.test_engine_tryton import (  # noqa: F401  (fixtures)
     euro_company,
     simple_card_purchases,
@@ -48,13 +48,6 @@ def open_findings(integration) -> dict[str, set[str]]:
     return found
 
 
-def transaction_block(text: str, pleo_id: str) -> str:
-    """The ledger's transaction of one Pleo id: its lines up to the next blank line."""
-    blocks = re.split(r"\n\s*\n", text)
-    (block,) = [b for b in blocks if f'pleo-id: "{pleo_id}"' in b]
-    return block
-
-
 def test_a_clean_export_is_verified_in_pleo_and_in_the_ledger(integration, company):
     job, ids = export(integration, company)
 
@@ -70,19 +63,8 @@ def test_edited_deleted_re_referenced_and_foreign_exports_are_each_found(
 ):
     job, ids = export(integration, company)
     edited, deleted, rereferenced = ids[:3]
-    text = ledger_path.read_text()
-    block = transaction_block(text, edited)
-    posting = re.compile(r"^  ([A-Z][\w:]+)(\s+)(-?[\d.]+) DKK$")
-    lines = block.split("\n")
-    at = [n for n, line in enumerate(lines) if posting.match(line)]
-    expense, _, amount = posting.match(lines[at[0]]).groups()  # the first line …
-    contra, _, total = posting.match(lines[at[-1]]).groups()  # … and the contra line
-    lines[at[0]] = lines[at[0]].replace(amount, str(Decimal(amount) + 10))
-    lines[at[-1]] = lines[at[-1]].replace(total, str(Decimal(total) - 10))
-    more = "\n".join(lines)
-    text = text.replace(block, more)
-    text = text.replace(transaction_block(text, deleted), "")
-    ledger_path.write_text(text)
+    expense, contra = shift_amounts(ledger_path, edited, Decimal(10))
+    drop_transaction(ledger_path, deleted)
     SandboxItem.objects.filter(job=pleo_job(job), entry__uuid=rereferenced).update(
         external_id="SOMETHING-ELSE"
     )
