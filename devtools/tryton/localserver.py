@@ -186,7 +186,6 @@ class TrytonServer:
         finally:
             connection.close()
 
-
     def _drop(self, name: str, folder: Path) -> None:
         if self.backend == "postgresql":
             self._pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
