@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def read_ledger(path: Path):
     def read(pleo_id: str) -> list[Posted]:
         if not path.exists():
             return []
-        entries, errors, _options = loader.load_file(str(path))
+        with open(path, "rb") as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)  # never read an append halfway
+            entries, errors, _options = loader.load_file(str(path))
         assert errors == [], errors
         codes = {
             entry.account: entry.meta.get("code") or entry.account

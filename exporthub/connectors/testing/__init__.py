@@ -7,7 +7,12 @@ returning a `Target`; see docs/connectors.md.
 from __future__ import annotations
 
 from exporthub.connectors.testing.corpus import CORPUS, ERROR_CASES, Chart, ErrorCase, corpus
-from exporthub.connectors.testing.suite import ConnectorConformance, assert_booked, post_then_die
+from exporthub.connectors.testing.suite import (
+    ConnectorConformance,
+    assert_booked,
+    die_while_posting,
+    post_then_die,
+)
 from exporthub.connectors.testing.target import Posted, PostedLine, Supports, Target
 
 __all__ = [
@@ -22,5 +27,6 @@ __all__ = [
     "Target",
     "assert_booked",
     "corpus",
+    "die_while_posting",
     "post_then_die",
 ]
