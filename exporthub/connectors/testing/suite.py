@@ -39,6 +39,7 @@ from exporthub.connectors.errors import (
 from exporthub.connectors.registry import connector_choices, get_connector_class
 from exporthub.connectors.testing.corpus import CORPUS, ERROR_CASES, corpus
 from exporthub.connectors.testing.target import Posted, Target
+from exporthub.core.http_urls import http_url_problem
 from exporthub.core.reason_types import JOB_REASON_TYPES
 
 # What a target that lacks a feature must not raise for it (see `Supports`).
@@ -210,6 +211,7 @@ class ConnectorConformance:
         ref = connector.post(entry)
 
         assert ref.id
+        assert not ref.url or http_url_problem(ref.url) is None  # shown to people as a link
         assert connector.find(entry.pleo_id) == ref
         assert connector.post(entry) == ref
         assert_booked(target, entry, ref)
