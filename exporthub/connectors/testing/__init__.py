@@ -10,7 +10,6 @@ from exporthub.connectors.testing.corpus import CORPUS, ERROR_CASES, Chart, Erro
 from exporthub.connectors.testing.suite import (
     ConnectorConformance,
     assert_booked,
-    die_while_posting,
     post_then_die,
 )
 from exporthub.connectors.testing.target import Posted, PostedLine, Supports, Target
@@ -27,6 +26,5 @@ __all__ = [
     "Target",
     "assert_booked",
     "corpus",
-    "die_while_posting",
     "post_then_die",
 ]
