@@ -82,12 +82,15 @@ INSTALLED_APPS = [
     "template_partials",
     "django_q",
     "axes",
+    # django-ninja (the REST API); listed so its docs page uses its bundled Swagger UI files.
+    "ninja",
     "exporthub.core",
     "exporthub.pleo",
     "exporthub.connectors",
     "exporthub.sync",
     "exporthub.dashboard",
     "exporthub.ops",
+    "exporthub.api",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Writes to /api/ sent again with the same Idempotency-Key get the stored answer.
+    "exporthub.api.idempotency.IdempotencyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

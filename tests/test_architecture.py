@@ -20,6 +20,8 @@ ALLOWED = {
     "dashboard": {"core", "pleo", "connectors", "sync"},
     "demo": {"core", "pleo", "connectors", "sync", "sandbox"},
     "ops": {"core", "pleo", "connectors", "sync"},
+    # The REST API sits beside the dashboard and reuses its services and forms (not its views).
+    "api": {"core", "pleo", "connectors", "sync", "dashboard"},
 }
 # The Pleo client is the one HTTP seam to Pleo: Django, httpx and the standard library only.
 PLEO_THIRD_PARTY = {"django", "httpx"}
