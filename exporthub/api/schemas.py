@@ -185,7 +185,11 @@ class CorrectionOut(Schema):
 class ItemDetailOut(ItemOut):
     exported_at: dt.datetime | None
     payload: dict[str, Any] | None
-    corrections: list[CorrectionOut]
+    corrections: list[CorrectionOut]  # the newest 20, newest first
+
+    @staticmethod
+    def resolve_corrections(obj):
+        return obj.latest_corrections
 
 
 class TimelineLineOut(Schema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Status
 
 from exporthub.api.auth import role
 from exporthub.api.common import one
@@ -58,7 +58,7 @@ def _save_pleo(request, data: PleoConnectionIn, instance=None):
 
 @router.post("/pleo-connections", response={201: PleoConnectionOut}, auth=role(ADMIN))
 def create_pleo_connection(request, data: PleoConnectionIn):
-    return 201, _save_pleo(request, data)
+    return Status(201, _save_pleo(request, data))
 
 
 @router.put("/pleo-connections/{int:pk}", response=PleoConnectionOut, auth=role(ADMIN))
@@ -127,7 +127,7 @@ def create_erp_connection(request, data: ErpConnectionIn):
     if data.kind not in CONNECTORS:
         raise Problem(422, f"kind is one of {', '.join(CONNECTORS)}.", slug="validation",
                       errors=[{"field": "kind", "message": "Unknown connector."}])  # fmt: skip
-    return 201, _save_erp(request, None, data.kind, data.name, data.settings)
+    return Status(201, _save_erp(request, None, data.kind, data.name, data.settings))
 
 
 @router.put("/erp-connections/{int:pk}", response=ErpConnectionOut, auth=role(ADMIN))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import Count, Sum
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from exporthub.api.auth import role
 from exporthub.api.common import integration_of, one, pleo_problem
@@ -69,7 +69,7 @@ def create_integration(request, data: IntegrationIn):
     form = _company_form(data)
     if not form.is_valid():
         raise invalid(form)
-    return 201, save_company(form, user=request.auth)
+    return Status(201, save_company(form, user=request.auth))
 
 
 @router.put("/integrations/{int:pk}", response=IntegrationOut, auth=role(ADMIN))
@@ -121,7 +121,7 @@ def refresh_queue(request, pk: int):
     operation, started = start_operation(
         OperationKind.REFRESH_QUEUE, integration=integration, user=request.auth
     )
-    return 202, {"operation": operation, "started": started}
+    return Status(202, {"operation": operation, "started": started})
 
 
 @router.post("/integrations/{int:pk}/queue/export", response={201: JobOut}, auth=role(ACCOUNTANT))
@@ -163,7 +163,7 @@ def export_queue(request, pk: int, data: ExportIn):
         job = export_entries(integration, ids, user=request.auth)
     except PleoError as error:
         raise pleo_problem(error) from None
-    return 201, job
+    return Status(201, job)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core import signing
 from django.db.models import Q
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from exporthub.api.auth import role
 from exporthub.api.common import one, pleo_problem
@@ -126,7 +126,7 @@ def dismiss(request, pk: int, data: DismissIn):
 @router.get("/items/{int:pk}", response=ItemDetailOut, auth=role(VIEWER))
 def get_item(request, pk: int):
     item = one(scope.items(request.auth), "export item", pk=pk)
-    item.corrections = list(Correction.objects.filter(item=item).order_by("-id")[:20])
+    item.latest_corrections = list(Correction.objects.filter(item=item).order_by("-id")[:20])
     return item
 
 
@@ -277,4 +277,4 @@ def retry_failure_group(request, key: FailureGroupKey):
         raise Problem(409, str(error), slug="not-retryable") from None
     except PleoError as error:
         raise pleo_problem(error) from None
-    return 201, job
+    return Status(201, job)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from exporthub.api.auth import role
@@ -45,7 +45,7 @@ def save_integration_mapping(request, pk: int, data: MappingIn):
     if not form.is_valid():
         raise invalid(form)
     mapping, created = save_mapping(integration, form.cleaned_data, user=request.auth)
-    return (201 if created else 200), mapping
+    return Status(201 if created else 200, mapping)
 
 
 @router.put(
@@ -71,7 +71,7 @@ def update_integration_mapping(request, pk: int, mapping_pk: int, data: MappingI
 def delete_integration_mapping(request, pk: int, mapping_pk: int):
     integration = integration_of(request, pk)
     delete_mapping(one(integration.mappings.all(), "mapping", pk=mapping_pk), user=request.auth)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -130,4 +130,6 @@ def refresh_erp_records(request, pk: int):
     operation = latest(
         OperationKind.REFRESH_ERP_RECORDS, integration=integration, erp_connection=config
     )
-    return 202, {"operation": operation, "started": before is None or operation.pk != before.pk}
+    return Status(
+        202, {"operation": operation, "started": before is None or operation.pk != before.pk}
+    )
