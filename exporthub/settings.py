@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Writes to /api/ sent again with the same Idempotency-Key get the stored answer.
     "exporthub.api.idempotency.IdempotencyMiddleware",
+    "exporthub.api.problems.MethodNotAllowedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

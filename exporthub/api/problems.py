@@ -77,3 +77,20 @@ def invalid(form, detail: str = "") -> Problem:
         title="Invalid request",
         errors=form_errors(form),
     )
+
+
+class MethodNotAllowedMiddleware:
+    """django-ninja answers a wrong method with a plain 405: under /api/, make it a problem."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        answer = self.get_response(request)
+        if answer.status_code != 405 or not request.path.startswith("/api/"):
+            return answer
+        allowed = answer.get("Allow", "")
+        return response(
+            request, Problem(405, f"This endpoint takes {allowed}.", slug="method-not-allowed"),
+            Allow=allowed,
+        )  # fmt: skip
