@@ -89,3 +89,13 @@ def test_the_pleo_client_needs_nothing_but_django_and_httpx():
         and top != "__future__"
     }
     assert offending == set()
+
+
+def test_the_api_reuses_the_dashboards_services_never_its_views():
+    offending = {
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path, names in modules_of("api")
+        for name in names
+        if name.startswith("exporthub.dashboard.views")
+    }
+    assert offending == set()

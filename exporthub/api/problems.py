@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 
 CONTENT_TYPE = "application/problem+json"
 URN = "urn:exporthub:problem:"
+TITLES = {"validation": "Invalid request"}
 
 
 class Problem(Exception):
@@ -32,7 +33,7 @@ class Problem(Exception):
         self.status = status
         self.detail = detail
         self.slug = slug
-        self.title = title or HTTPStatus(status).phrase
+        self.title = title or TITLES.get(slug) or HTTPStatus(status).phrase
         self.errors = errors
         self.extra = extra or {}
 

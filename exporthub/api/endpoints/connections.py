@@ -7,7 +7,7 @@ from ninja import Router, Status
 from exporthub.api.auth import role
 from exporthub.api.common import one
 from exporthub.api.pagination import DEFAULT_LIMIT, page_schema, paginate
-from exporthub.api.problems import Problem, form_errors
+from exporthub.api.problems import Problem, form_errors, invalid
 from exporthub.api.schemas import (
     CheckOut,
     ErpConnectionIn,
@@ -51,8 +51,7 @@ def _save_pleo(request, data: PleoConnectionIn, instance=None):
     values = {k: ("" if v is None else str(v)) for k, v in data.dict().items()}
     form = PleoConnectionForm(values, instance=instance)
     if not form.is_valid():
-        raise Problem(422, "The request has invalid fields.", slug="validation",
-                      errors=form_errors(form))  # fmt: skip
+        raise invalid(form)
     return save_pleo_connection(form, user=request.auth)
 
 
@@ -115,7 +114,8 @@ def _save_erp(request, config, kind: str, name: str, settings: dict) -> dict:
              "message": e["message"]}
             for e in (form_errors(settings_form) if settings_form else [])
         ]  # fmt: skip
-        raise Problem(422, "The request has invalid fields.", slug="validation", errors=errors)
+        raise Problem(422, "The request has invalid fields.", slug="validation",
+                      title="Invalid request", errors=errors)  # fmt: skip
     return _erp_out(
         save_erp_connection(config, kind, form.cleaned_data["name"], settings_form,
                             user=request.auth)
