@@ -16,9 +16,15 @@ CLIENT_SECRET = "oauth-client-secret-5678"
 
 def every_answer(api, integration) -> str:
     """Everything an admin can read back through the API, as one text."""
-    paths = ["pleo-connections", "erp-connections", f"pleo-connections/{integration.pleo_connection_id}",
-             f"erp-connections/{integration.erp_connection_id}", "integrations", "activity",
-             f"integrations/{integration.pk}"]  # fmt: skip
+    paths = [
+        "pleo-connections",
+        "erp-connections",
+        f"pleo-connections/{integration.pleo_connection_id}",
+        f"erp-connections/{integration.erp_connection_id}",
+        "integrations",
+        "activity",
+        f"integrations/{integration.pk}",
+    ]
     return "".join(api.get(path).content.decode() for path in paths)
 
 
@@ -51,10 +57,11 @@ def test_pleo_connection_secrets_go_in_and_never_come_out(api_as, users, integra
 
 def test_erp_connection_secrets_go_in_and_never_come_out(api_as, users, integration):
     api = api_as(users["admin"])
-    created = api.post("erp-connections", {
-        "name": "Tryton books", "kind": "tryton",
-        "settings": {"url": "https://tryton.example.com", "database": "books",
-                     "company_id": 1, "journal": "EXP", "api_key": "tryton-password-987"}})  # fmt: skip
+    settings = {"url": "https://tryton.example.com", "database": "books", "company_id": 1,
+                "journal": "EXP", "api_key": "tryton-password-987"}  # fmt: skip
+    created = api.post(
+        "erp-connections", {"name": "Tryton", "kind": "tryton", "settings": settings}
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert "api_key" not in body["settings"] and body["secrets_set"] == ["api_key"]
