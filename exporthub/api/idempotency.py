@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -57,9 +58,12 @@ class IdempotencyMiddleware:
             return _refuse(
                 request, 400, "bad-idempotency-key", f"{HEADER} must be 1 to 255 characters."
             )
+        try:
+            print_ = fingerprint(request)
+        except RequestDataTooBig:
+            return _refuse(request, 413, "request-too-large", "The request body is too large.")
         mine = IdempotentRequest.objects.filter(user=user)
         mine.filter(created_at__lt=timezone.now() - KEY_LIFETIME).delete()
-        print_ = fingerprint(request)
         try:
             with transaction.atomic():
                 record = IdempotentRequest.objects.create(user=user, key=key, fingerprint=print_)

@@ -102,3 +102,15 @@ def test_the_tokens_page_is_for_signed_in_users_and_needs_a_name(client, users):
     assert client.get(reverse("api-tokens")).status_code == 200
     assert client.post(reverse("api-tokens"), {"name": ""}).status_code == 422
     assert client.get(reverse("api-token-revoke", args=[1])).status_code == 405
+
+
+def test_token_writes_need_no_csrf_token_and_cookies_alone_do_not_authenticate(users, integration):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    _token, secret = create_token(users["accountant"], "script")
+    run = Api(strict, secret).post(f"integrations/{integration.pk}/queue/refresh")
+    assert run.status_code == 202
+    strict.force_login(users["accountant"])  # a signed-in browser session, without a token
+    assert strict.post(f"/api/integrations/{integration.pk}/queue/refresh").status_code == 401
+    assert strict.get("/api/me").status_code == 401
