@@ -38,7 +38,9 @@ def test_a_token_is_shown_once_and_stored_only_as_its_digest(client, users):
 
 def test_a_token_acts_with_its_users_role_and_companies(client, users, integration):
     secret = new_token_on_the_page(client, users["accountant"])
-    me = Api(client, secret).get("me").json()
+    answer = Api(client, secret).get("me")
+    assert "no-store" in answer["Cache-Control"]  # private data: never kept by a cache
+    me = answer.json()
     assert me["username"] == "anna" and me["role"] == "accountant"
     assert me["company_ids"] == [str(integration.pleo_connection.company_id)]
     assert me["token_name"] == "month-end script"
