@@ -7,6 +7,7 @@ answers 401; a valid token of a user below the role answers 403.
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from exporthub.api import tokens
@@ -27,7 +28,7 @@ class RoleBearer(HttpBearer):
         if not has_role(user, self.least_role):
             raise Problem(
                 403,
-                f"This operation needs the {self.least_role} role.",
+                _("This operation needs the %(role)s role.") % {"role": self.least_role},
                 slug="role-required",
                 extra={"required_role": self.least_role},
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from exporthub.api.problems import Problem
 from exporthub.dashboard import scope
@@ -13,7 +14,7 @@ def one(rows: QuerySet, what: str, **lookup):
     """The row of `rows` matching `lookup`, or a 404 problem (outside the user's companies too)."""
     found = rows.filter(**lookup).first()
     if found is None:
-        raise Problem(404, f"No such {what}.", slug="not-found")
+        raise Problem(404, _("No such %(what)s.") % {"what": what}, slug="not-found")
     return found
 
 
@@ -25,4 +26,4 @@ def pleo_problem(error: PleoError) -> Problem:
     """Pleo refused or did not answer: 409 when another export runs, else 502."""
     if isinstance(error, ExportAlreadyInProgress):
         return Problem(409, str(error), slug="export-in-progress")
-    return Problem(502, str(error), slug="pleo-error", title="Pleo did not do it")
+    return Problem(502, str(error), slug="pleo-error", title=_("Pleo did not do it"))

@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from exporthub.api import problems, tokens
 from exporthub.api.models import IdempotentRequest
@@ -56,14 +57,17 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if not key or len(key) > MAX_KEY_LENGTH:
             return _refuse(
-                request, 400, "bad-idempotency-key", f"{HEADER} must be 1 to 255 characters."
+                request,
+                400,
+                "bad-idempotency-key",
+                _("Idempotency-Key must be 1 to 255 characters."),
             )
         try:
             print_ = fingerprint(request)
         except RequestDataTooBig:
-            return _refuse(request, 413, "request-too-large", "The request body is too large.")
+            return _refuse(request, 413, "request-too-large", _("The request body is too large."))
+        IdempotentRequest.objects.filter(created_at__lt=timezone.now() - KEY_LIFETIME).delete()
         mine = IdempotentRequest.objects.filter(user=user)
-        mine.filter(created_at__lt=timezone.now() - KEY_LIFETIME).delete()
         try:
             with transaction.atomic():
                 record = IdempotentRequest.objects.create(user=user, key=key, fingerprint=print_)
@@ -82,20 +86,20 @@ class IdempotencyMiddleware:
 
     def _replay(self, request, record, print_) -> HttpResponse:
         if record is None:  # expired and deleted between the two statements
-            return _refuse(request, 409, "idempotency-key-in-use", "Send the request again.")
+            return _refuse(request, 409, "idempotency-key-in-use", _("Send the request again."))
         if record.fingerprint != print_:
             return _refuse(
                 request,
                 422,
                 "idempotency-key-reused",
-                f"This {HEADER} was used for a different request.",
+                _("This Idempotency-Key was used for a different request."),
             )
         if record.status is None:
             return _refuse(
                 request,
                 409,
                 "idempotency-key-in-use",
-                f"The first request with this {HEADER} is still being processed.",
+                _("The first request with this Idempotency-Key is still being processed."),
             )
         answer = HttpResponse(bytes(record.body), status=record.status)
         answer["Content-Type"] = record.content_type

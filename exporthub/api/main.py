@@ -12,6 +12,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -54,7 +55,7 @@ def _unauthenticated(request, exc):
     return problems.response(
         request,
         Problem(
-            401, "Send a valid API token: Authorization: Bearer <token>.", slug="unauthenticated"
+            401, _("Send a valid API token: Authorization: Bearer <token>."), slug="unauthenticated"
         ),
         WWW_Authenticate='Bearer realm="exporthub"',
     )
@@ -71,9 +72,14 @@ def _invalid(request, exc: ValidationError):
     ]
     return problems.response(
         request,
-        Problem(422, "The request has invalid fields.", slug="validation", title="Invalid request",
-                errors=errors),
-    )  # fmt: skip
+        Problem(
+            422,
+            _("The request has invalid fields."),
+            slug="validation",
+            title=_("Invalid request"),
+            errors=errors,
+        ),
+    )
 
 
 @api.exception_handler(HttpError)
@@ -83,20 +89,20 @@ def _http_error(request, exc: HttpError):
 
 @api.exception_handler(Http404)
 def _not_found(request, exc):
-    return problems.response(request, Problem(404, "Nothing is here.", slug="not-found"))
+    return problems.response(request, Problem(404, _("Nothing is here."), slug="not-found"))
 
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, exc):
-    return problems.response(request, Problem(403, str(exc) or "Not allowed."))
+    return problems.response(request, Problem(403, str(exc) or _("Not allowed.")))
 
 
 @api.exception_handler(Exception)
 def _server_error(request, exc):
     log.exception("API error on %s", request.path)
-    return problems.response(request, Problem(500, "The hub failed; the error is logged."))
+    return problems.response(request, Problem(500, _("The hub failed; the error is logged.")))
 
 
 def not_found(request, rest: str = ""):
     """Anything under /api/ that is no endpoint: a 404 problem, not the HTML page."""
-    return problems.response(request, Problem(404, "No such endpoint.", slug="not-found"))
+    return problems.response(request, Problem(404, _("No such endpoint."), slug="not-found"))

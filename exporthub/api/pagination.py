@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from django.core import signing
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 from ninja import Schema
 
 from exporthub.api.problems import Problem
@@ -71,9 +72,11 @@ def paginate(
     if not 1 <= limit <= MAX_LIMIT:
         raise Problem(
             422,
-            f"limit must be between 1 and {MAX_LIMIT}.",
+            _("limit must be between 1 and %(limit)s.") % {"limit": MAX_LIMIT},
             slug="validation",
-            errors=[{"field": "limit", "message": f"Between 1 and {MAX_LIMIT}."}],
+            errors=[
+                {"field": "limit", "message": _("Between 1 and %(limit)s.") % {"limit": MAX_LIMIT}}
+            ],
         )
     rows = rows.order_by(
         *(
@@ -88,10 +91,10 @@ def paginate(
             values = signing.loads(cursor, salt=_salt(ordering))
         except signing.BadSignature:
             raise Problem(
-                400, "The cursor is not one this API gave out.", slug="bad-cursor"
+                400, _("The cursor is not one this API gave out."), slug="bad-cursor"
             ) from None
         if not isinstance(values, list) or len(values) != len(ordering):
-            raise Problem(400, "The cursor does not fit this list.", slug="bad-cursor")
+            raise Problem(400, _("The cursor does not fit this list."), slug="bad-cursor")
         rows = rows.filter(_after(ordering, values))
     found = list(rows[: limit + 1])
     more = len(found) > limit

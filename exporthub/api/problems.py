@@ -10,10 +10,12 @@ import json
 from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 CONTENT_TYPE = "application/problem+json"
 URN = "urn:exporthub:problem:"
-TITLES = {"validation": "Invalid request"}
+TITLES = {"validation": gettext_lazy("Invalid request")}
 
 
 class Problem(Exception):
@@ -33,7 +35,7 @@ class Problem(Exception):
         self.status = status
         self.detail = detail
         self.slug = slug
-        self.title = title or TITLES.get(slug) or HTTPStatus(status).phrase
+        self.title = str(title or TITLES.get(slug) or HTTPStatus(status).phrase)
         self.errors = errors
         self.extra = extra or {}
 
@@ -73,9 +75,9 @@ def form_errors(form) -> list[dict]:
 def invalid(form, detail: str = "") -> Problem:
     return Problem(
         422,
-        detail or "The request has invalid fields.",
+        detail or _("The request has invalid fields."),
         slug="validation",
-        title="Invalid request",
+        title=_("Invalid request"),
         errors=form_errors(form),
     )
 
@@ -92,6 +94,11 @@ class MethodNotAllowedMiddleware:
             return answer
         allowed = answer.get("Allow", "")
         return response(
-            request, Problem(405, f"This endpoint takes {allowed}.", slug="method-not-allowed"),
+            request,
+            Problem(
+                405,
+                _("This endpoint takes %(methods)s.") % {"methods": allowed},
+                slug="method-not-allowed",
+            ),
             Allow=allowed,
-        )  # fmt: skip
+        )

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from ninja import Schema
 
-from exporthub.api.pagination import Page, page_schema
+from exporthub.api.pagination import page_schema
 
 
 class OperationOut(Schema):
@@ -418,6 +418,3 @@ class MeOut(Schema):
     company_ids: list[UUID] | None  # None: every company (admins)
     token_name: str
     token_prefix: str
-
-
-__all__ = ["Page"]

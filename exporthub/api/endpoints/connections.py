@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from exporthub.api.auth import role
@@ -110,23 +111,35 @@ def _save_erp(request, config, kind: str, name: str, settings: dict) -> dict:
     settings_form = erp_settings_form(kind, config, data)
     if not erp_forms_valid(config, kind, form, settings_form):
         errors = form_errors(form) + [
-            {"field": f"settings.{e['field']}" if e["field"] else "settings",
-             "message": e["message"]}
+            {
+                "field": f"settings.{e['field']}" if e["field"] else "settings",
+                "message": e["message"],
+            }
             for e in (form_errors(settings_form) if settings_form else [])
-        ]  # fmt: skip
-        raise Problem(422, "The request has invalid fields.", slug="validation",
-                      title="Invalid request", errors=errors)  # fmt: skip
+        ]
+        raise Problem(
+            422,
+            _("The request has invalid fields."),
+            slug="validation",
+            title=_("Invalid request"),
+            errors=errors,
+        )
     return _erp_out(
-        save_erp_connection(config, kind, form.cleaned_data["name"], settings_form,
-                            user=request.auth)
-    )  # fmt: skip
+        save_erp_connection(
+            config, kind, form.cleaned_data["name"], settings_form, user=request.auth
+        )
+    )
 
 
 @router.post("/erp-connections", response={201: ErpConnectionOut}, auth=role(ADMIN))
 def create_erp_connection(request, data: ErpConnectionIn):
     if data.kind not in CONNECTORS:
-        raise Problem(422, f"kind is one of {', '.join(CONNECTORS)}.", slug="validation",
-                      errors=[{"field": "kind", "message": "Unknown connector."}])  # fmt: skip
+        raise Problem(
+            422,
+            _("kind is one of %(kinds)s.") % {"kinds": ", ".join(CONNECTORS)},
+            slug="validation",
+            errors=[{"field": "kind", "message": _("Unknown connector.")}],
+        )
     return Status(201, _save_erp(request, None, data.kind, data.name, data.settings))
 
 

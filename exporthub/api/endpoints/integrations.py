@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from exporthub.api.auth import role
@@ -88,7 +89,7 @@ def _filtered(integration, rows, filters: QueueFilters):
     """The queue page's filter form over `rows`; any invalid filter is a 422 problem."""
     form = QueueFilterForm({k: v for k, v in filters.dict().items() if v is not None})
     if not form.is_valid():
-        raise invalid(form, "Fix the filter.")
+        raise invalid(form, _("Fix the filter."))
     sort = QUEUE_SORTS.get(form.cleaned_data.get("sort") or "-date", "-entry_date")
     ordering = [sort, "-id" if sort.startswith("-") else "id"]
     return form.filter(rows, _wallet_currency(integration)), ordering
@@ -138,17 +139,21 @@ def export_queue(request, pk: int, data: ExportIn):
         rows = queued.filter(entry_id__in=data.entry_ids)
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)]
     if not ids:
-        raise Problem(422, "No queued entry matches.", slug="nothing-to-export")
+        raise Problem(422, _("No queued entry matches."), slug="nothing-to-export")
     if len(ids) > MAX_EXPORT:
         raise Problem(
-            422, f"At most {MAX_EXPORT} entries go into one export job.", slug="too-many-entries"
+            422,
+            _("At most %(limit)s entries go into one export job.") % {"limit": MAX_EXPORT},
+            slug="too-many-entries",
         )
     if not data.confirm and (problems := problem_keys(rows)):
         with_problems = rows.exclude(problems="").count()
         raise Problem(
             409,
-            "Some entries have known pre-flight problems: send again with confirm (export them "
-            "all) or skip_problems (only those without).",
+            _(
+                "Some entries have known pre-flight problems: send again with confirm (export "
+                "them all) or skip_problems (only those without)."
+            ),
             slug="preflight-problems",
             extra={
                 "problems": [

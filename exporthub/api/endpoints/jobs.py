@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core import signing
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from exporthub.api.auth import role
@@ -54,9 +55,9 @@ def list_jobs(
         if status not in JobStatus.values:
             raise Problem(
                 422,
-                f"status is one of {', '.join(JobStatus.values)}.",
+                _("status is one of %(statuses)s.") % {"statuses": ", ".join(JobStatus.values)},
                 slug="validation",
-                errors=[{"field": "status", "message": "Unknown job status."}],
+                errors=[{"field": "status", "message": _("Unknown job status.")}],
             )
         rows = rows.filter(status=status)
     if integration is not None:
@@ -106,8 +107,13 @@ def list_job_timeline(request, pk: int, cursor: str | None = None, limit: int = 
 
 def _line(entry) -> dict:
     line = line_for(entry)
-    return {"id": entry.pk, "at": line.at, "action": entry.action, "text": line.text,
-            "tone": line.tone}  # fmt: skip
+    return {
+        "id": entry.pk,
+        "at": line.at,
+        "action": entry.action,
+        "text": line.text,
+        "tone": line.tone,
+    }
 
 
 @router.post("/jobs/{int:pk}/dismiss", response=JobOut, auth=role(ADMIN))
@@ -168,12 +174,18 @@ def bulk_correct(request, data: BulkIn):
     """Several items at once: exported items get a new reference, failed ones a manual mark;
     finished jobs' corrections go to Pleo in one correction job per company."""
     if not data.items or len(data.items) > MAX_ITEMS:
-        raise Problem(422, f"Send 1 to {MAX_ITEMS} items.", slug="validation", errors=[
-            {"field": "items", "message": f"1 to {MAX_ITEMS} items."}])  # fmt: skip
+        raise Problem(
+            422,
+            _("Send 1 to %(limit)s items.") % {"limit": MAX_ITEMS},
+            slug="validation",
+            errors=[
+                {"field": "items", "message": _("1 to %(limit)s items.") % {"limit": MAX_ITEMS}}
+            ],
+        )
     wanted = {row.item_id: row for row in data.items}
     items = list(scope.items(request.auth).filter(pk__in=wanted).select_related("job__integration"))
     if len(items) != len(wanted):
-        raise Problem(404, "Some of the items cannot be found.", slug="not-found")
+        raise Problem(404, _("Some of the items cannot be found."), slug="not-found")
     values = {"reason": data.reason}
     for row in data.items:
         values[f"external_id_{row.item_id}"] = row.external_id
@@ -202,17 +214,26 @@ def _group_out(group, example) -> dict:
         "can_retry": group.can_retry,
         "example_item_id": group.example_id,
         "failure_reason": example.failure_reason if example else "",
-        "fix": {"label": fix.label, "kind": fix.kind, "mapping_kind": fix.mapping_kind,
-                "pleo_key": fix.pleo_key},
-    }  # fmt: skip
+        "fix": {
+            "label": fix.label,
+            "kind": fix.kind,
+            "mapping_kind": fix.mapping_kind,
+            "pleo_key": fix.pleo_key,
+        },
+    }
 
 
 GROUP_SALT = "exporthub.api.failure-groups"
 
 
 def _group_sort_key(group) -> list:
-    return [-group.count, group.integration.pk, group.reason_type, group.mapping_kind,
-            group.pleo_key]  # fmt: skip
+    return [
+        -group.count,
+        group.integration.pk,
+        group.reason_type,
+        group.mapping_kind,
+        group.pleo_key,
+    ]
 
 
 @router.get(
@@ -224,7 +245,11 @@ def list_failure_groups(request, cursor: str | None = None, limit: int = DEFAULT
     """Open failures grouped by cause, biggest first, each with its fix and how many of its
     items the mappings now fix (`ready`)."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise Problem(422, f"limit must be between 1 and {MAX_LIMIT}.", slug="validation")
+        raise Problem(
+            422,
+            _("limit must be between 1 and %(limit)s.") % {"limit": MAX_LIMIT},
+            slug="validation",
+        )
     items = scope.items(request.auth)
     groups = sorted(failure_groups(items), key=_group_sort_key)
     if cursor:
@@ -232,7 +257,7 @@ def list_failure_groups(request, cursor: str | None = None, limit: int = DEFAULT
             after = signing.loads(cursor, salt=GROUP_SALT)
         except signing.BadSignature:
             raise Problem(
-                400, "The cursor is not one this API gave out.", slug="bad-cursor"
+                400, _("The cursor is not one this API gave out."), slug="bad-cursor"
             ) from None
         groups = [group for group in groups if _group_sort_key(group) > after]
     page, more = groups[:limit], len(groups) > limit
@@ -257,8 +282,9 @@ def list_failure_group_items(
     items = scope.items(request.auth)
     group = find_group(items, key.integration_id, key.dict())
     if group is None:
-        raise Problem(404, "No such failure group (it may have been retried already).",
-                      slug="not-found")  # fmt: skip
+        raise Problem(
+            404, _("No such failure group (it may have been retried already)."), slug="not-found"
+        )
     rows = group_items(items, group).select_related(None).only(*ITEM_FIELDS)
     return paginate(rows, ["id"], cursor=cursor, limit=limit)
 
@@ -269,8 +295,9 @@ def retry_failure_group(request, key: FailureGroupKey):
     items = scope.items(request.auth)
     group = find_group(items, key.integration_id, key.dict())
     if group is None:
-        raise Problem(404, "No such failure group (it may have been retried already).",
-                      slug="not-found")  # fmt: skip
+        raise Problem(
+            404, _("No such failure group (it may have been retried already)."), slug="not-found"
+        )
     try:
         job = retry_group(items, group, user=request.auth)
     except ValueError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
@@ -61,7 +62,9 @@ def update_integration_mapping(request, pk: int, mapping_pk: int, data: MappingI
         kind=form.cleaned_data["kind"], pleo_key=form.cleaned_data["pleo_key"]
     ).exclude(pk=mapping.pk)
     if clash.exists():
-        raise Problem(409, "Another mapping already maps this Pleo value.", slug="mapping-exists")
+        raise Problem(
+            409, _("Another mapping already maps this Pleo value."), slug="mapping-exists"
+        )
     return update_mapping(mapping, form.cleaned_data, user=request.auth)
 
 
@@ -79,10 +82,11 @@ def delete_integration_mapping(request, pk: int, mapping_pk: int):
     auth=role(ADMIN),
     response={200: str},
     openapi_extra={
-        "responses": {200: {"description": "CSV", "content": {"text/csv": {"schema": {
-            "type": "string"}}}}}
+        "responses": {
+            200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+        }
     },
-)  # fmt: skip
+)
 def export_mapping_csv(request, pk: int):
     """The mappings as CSV (columns: kind, pleo_key, pleo_label, erp_key, erp_label)."""
     integration = integration_of(request, pk)
@@ -96,18 +100,21 @@ def import_mapping_csv(request, pk: int, file: File[UploadedFile]):
     """Import a CSV of mappings (as the export writes it); all rows or none."""
     integration = integration_of(request, pk)
     if file.size > MAX_IMPORT_BYTES:
-        raise Problem(413, f"The file is larger than {MAX_IMPORT_BYTES // 2**20} MB.",
-                      slug="file-too-large")  # fmt: skip
+        raise Problem(
+            413,
+            _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // 2**20},
+            slug="file-too-large",
+        )
     try:
         text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise Problem(422, "The file is not UTF-8 text.", slug="not-utf8") from None
+        raise Problem(422, _("The file is not UTF-8 text."), slug="not-utf8") from None
     try:
         count = import_csv(integration, text, user=request.auth)
     except MappingImportError as error:
         raise Problem(
             422,
-            "Nothing was imported.",
+            _("Nothing was imported."),
             slug="mapping-import",
             errors=[{"field": "file", "message": problem} for problem in error.problems],
         ) from None
