@@ -23,9 +23,49 @@ from exporthub.api.problems import Problem
 log = logging.getLogger(__name__)
 
 
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "An RFC 9457 problem document.",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "description": "urn:exporthub:problem:<cause>, or about:blank"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+PROBLEM_ANSWERS = {
+    "401": "No valid API token.",
+    "403": "The token's user lacks the role.",
+    "404": "Not found, or not in the token's companies.",
+    "422": "Invalid fields.",
+}
+
+
 class ExporthubAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation) -> str:
         return operation.view_func.__name__
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Ninja's document, with every operation's problem answers declared."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"]["schemas"]["Problem"] = PROBLEM_SCHEMA
+        problem = {problems.CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                answers = operation.setdefault("responses", {})
+                for status, description in PROBLEM_ANSWERS.items():
+                    if int(status) not in answers and status not in answers:
+                        answers[status] = {"description": description, "content": problem}
+        return schema
 
 
 api = ExporthubAPI(

@@ -17,6 +17,8 @@ def test_the_openapi_document_validates(client):
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
             assert operation.get("security"), (method, path)
+            problem = operation["responses"]["403"]["content"]["application/problem+json"]
+            assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
 
 
 def test_the_docs_page_loads_its_scripts_from_this_site(client):
