@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_q",
     "axes",
+    # django-ninja (the REST API); listed so its docs page uses its bundled Swagger UI files.
+    "ninja",
     "exporthub.core",
     "exporthub.pleo",
     "exporthub.connectors",
@@ -89,6 +91,7 @@ INSTALLED_APPS = [
     "exporthub.dashboard",
     "exporthub.ops",
     "exporthub.notifications",
+    "exporthub.api",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +103,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Writes to /api/ sent again with the same Idempotency-Key get the stored answer.
+    "exporthub.api.idempotency.IdempotencyMiddleware",
+    "exporthub.api.problems.MethodNotAllowedMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -21,6 +21,8 @@ ALLOWED = {
     "demo": {"core", "pleo", "connectors", "sync", "sandbox"},
     "ops": {"core", "pleo", "connectors", "sync", "notifications"},
     "notifications": {"core", "pleo", "connectors", "sync", "dashboard"},
+    # The REST API sits beside the dashboard and reuses its services and forms (not its views).
+    "api": {"core", "pleo", "connectors", "sync", "dashboard"},
 }
 # The Pleo client is the one HTTP seam to Pleo: Django, httpx and the standard library only.
 PLEO_THIRD_PARTY = {"django", "httpx"}
@@ -86,5 +88,15 @@ def test_the_pleo_client_needs_nothing_but_django_and_httpx():
         and (top := name.split(".")[0]) not in PLEO_THIRD_PARTY
         and top not in sys.stdlib_module_names
         and top != "__future__"
+    }
+    assert offending == set()
+
+
+def test_the_api_reuses_the_dashboards_services_never_its_views():
+    offending = {
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path, names in modules_of("api")
+        for name in names
+        if name.startswith("exporthub.dashboard.views")
     }
     assert offending == set()

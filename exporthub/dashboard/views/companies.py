@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from exporthub.core.access import ADMIN, role_required
-from exporthub.core.activity import log_activity
+from exporthub.dashboard.connections import save_company
 from exporthub.dashboard.forms import IntegrationForm
 from exporthub.sync.models import Integration
 
@@ -16,14 +16,7 @@ def company_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     integration = get_object_or_404(Integration, pk=pk) if pk else None
     form = IntegrationForm(request.POST or None, instance=integration)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        log_activity(
-            "dashboard.company.saved",
-            actor=request.user,
-            company_id=saved.pleo_connection.company_id,
-            obj=saved,
-            after={"name": saved.name},
-        )
+        saved = save_company(form, user=request.user)
         messages.success(request, _("Company “%(name)s” saved.") % {"name": saved.name})
         return redirect("home")
     context = {"form": form, "integration": integration}

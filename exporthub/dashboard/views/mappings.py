@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -11,22 +10,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from exporthub.core.access import ADMIN, role_required
-from exporthub.core.activity import log_activity
 from exporthub.dashboard import scope
 from exporthub.dashboard.connections import erp_choices
 from exporthub.dashboard.erp_records import ensure_fresh, request_refresh
 from exporthub.dashboard.forms import MappingForm, MappingImportForm
 from exporthub.dashboard.mapping_usage import mapping_usage
-from exporthub.sync.mapping_csv import (
-    MAX_IMPORT_BYTES,
-    MappingImportError,
-    export_mappings,
-    import_mappings,
-)
+from exporthub.sync.mapping_csv import MAX_IMPORT_BYTES, MappingImportError, export_mappings
+from exporthub.sync.mapping_edits import delete_mapping, import_csv, save_mapping
 from exporthub.sync.mapping_health import items_at_risk, mapping_flags
-from exporthub.sync.models import Mapping, OperationKind
+from exporthub.sync.models import OperationKind
 from exporthub.sync.operations import latest as latest_operation
-from exporthub.sync.operations import start_operation
 
 FIX_FIELDS = ("kind", "pleo_key", "pleo_label")  # what a fix link from a failure carries
 
@@ -43,28 +36,7 @@ def mapping_list(request: HttpRequest, pk: int) -> HttpResponse:
         integration=integration,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        before = (
-            integration.mappings.filter(kind=data["kind"], pleo_key=data["pleo_key"])
-            .values("kind", "pleo_key", "erp_key")
-            .first()
-        )
-        mapping, created = Mapping.objects.update_or_create(
-            integration=integration,
-            kind=data["kind"],
-            pleo_key=data["pleo_key"],
-            defaults={k: data[k] for k in ("pleo_label", "erp_key", "erp_label")},
-        )
-        log_activity(
-            "dashboard.mapping.saved",
-            actor=request.user,
-            company_id=integration.pleo_connection.company_id,
-            obj=mapping,
-            before=before,
-            after={"kind": mapping.kind, "pleo_key": mapping.pleo_key, "erp_key": mapping.erp_key},
-            integration=integration.pk,
-        )
-        _recheck(integration, request.user)
+        mapping, _created = save_mapping(integration, form.cleaned_data, user=request.user)
         messages.success(request, _("Mapping saved: %(mapping)s.") % {"mapping": mapping})
         return redirect("dashboard:mapping-list", pk=integration.pk)
     mappings = list(integration.mappings.order_by("kind", "pleo_key"))
@@ -113,16 +85,7 @@ def mapping_delete(request: HttpRequest, pk: int, mapping_pk: int) -> HttpRespon
             "usage": mapping_usage(integration).get(mapping.pk),
         }
         return render(request, "dashboard/mappings/mapping_confirm_delete.html", context)
-    before = {"kind": mapping.kind, "pleo_key": mapping.pleo_key, "erp_key": mapping.erp_key}
-    mapping.delete()
-    log_activity(
-        "dashboard.mapping.deleted",
-        actor=request.user,
-        company_id=integration.pleo_connection.company_id,
-        before=before,
-        integration=integration.pk,
-    )
-    _recheck(integration, request.user)
+    delete_mapping(mapping, user=request.user)
     messages.success(request, _("Mapping deleted."))
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
@@ -153,7 +116,7 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("dashboard:mapping-list", pk=integration.pk)
     try:
         text = upload.read().decode("utf-8-sig")
-        count = import_mappings(integration, io.StringIO(text))
+        count = import_csv(integration, text, user=request.user)
     except UnicodeDecodeError:
         messages.error(request, _("The file is not UTF-8 text."))
     except MappingImportError as error:
@@ -162,14 +125,6 @@ def mapping_import(request: HttpRequest, pk: int) -> HttpResponse:
             _("Nothing was imported: %(problems)s") % {"problems": " ".join(error.problems[:20])},
         )
     else:
-        log_activity(
-            "dashboard.mapping.imported",
-            actor=request.user,
-            company_id=integration.pleo_connection.company_id,
-            obj=integration,
-            rows=count,
-        )
-        _recheck(integration, request.user)
         messages.success(request, _("Imported %(count)s mappings.") % {"count": count})
     return redirect("dashboard:mapping-list", pk=integration.pk)
 
@@ -185,8 +140,3 @@ def mapping_refresh_records(request: HttpRequest, pk: int) -> HttpResponse:
     fix = {name: request.POST[name] for name in FIX_FIELDS if request.POST.get(name)}
     target = reverse("dashboard:mapping-list", args=[integration.pk])
     return redirect(f"{target}?{urlencode(fix)}#mapping-form" if fix else target)
-
-
-def _recheck(integration, user) -> None:
-    """Pre-flight badges follow the mappings: re-checked by a worker, not in this request."""
-    start_operation(OperationKind.RECHECK_PREFLIGHT, integration=integration, user=user)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ADMIN, role_required
 from exporthub.core.activity import log_activity
-from exporthub.dashboard.connections import test_pleo_connection
+from exporthub.dashboard.connections import save_pleo_connection, test_pleo_connection
 from exporthub.dashboard.forms import PleoConnectionForm
 from exporthub.pleo.connections import complete_authorization, start_authorization
 from exporthub.pleo.errors import PleoError
@@ -30,19 +30,7 @@ def pleo_connection_edit(request: HttpRequest, pk: int | None = None) -> HttpRes
     connection = get_object_or_404(PleoConnection, pk=pk) if pk else None
     form = PleoConnectionForm(request.POST or None, instance=connection)
     if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        log_activity(
-            "dashboard.pleo.saved",
-            actor=request.user,
-            company_id=saved.company_id,
-            obj=saved,
-            after={
-                "name": saved.name,
-                "auth_method": saved.auth_method,
-                "base_url": saved.base_url,
-                "locale": saved.locale,
-            },
-        )
+        saved = save_pleo_connection(form, user=request.user)
         messages.success(request, _("Pleo connection “%(name)s” saved.") % {"name": saved.name})
         return redirect("dashboard:pleo-connection-edit", pk=saved.pk)
     context = {"form": form, "connection": connection}

@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from collections import Counter
-
 from django.contrib import messages
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
 from exporthub.dashboard.forms import QueueFilterForm, entry_ids
 from exporthub.dashboard.preview import preview_posting
+from exporthub.dashboard.queue_export import MAX_EXPORT, export_entries, problem_counts
 from exporthub.dashboard.templatetags.dashboard import money
 from exporthub.dashboard.views.common import (
     page_of,
@@ -23,21 +22,12 @@ from exporthub.dashboard.views.common import (
     safe_next,
 )
 from exporthub.pleo.errors import PleoError
-from exporthub.sync.actions import create_export_job, run_now
+from exporthub.sync.actions import run_now
 from exporthub.sync.models import OperationKind
 from exporthub.sync.operations import latest as latest_operation
 from exporthub.sync.operations import start_operation
-from exporthub.sync.queue_mirror import apply_job_results, record_export_request
 
-MAX_EXPORT = 10_000
 QUEUE_COLUMNS = 9  # columns of a queue row besides the checkbox (the preview row spans them)
-# What each stored pre-flight problem (QueuedEntry.problems) means, for the confirmation step.
-PROBLEM_LABELS = {
-    "account": gettext_lazy("no account mapping"),
-    "tax_code": gettext_lazy("no tax code mapping"),
-    "period": gettext_lazy("in a closed period"),
-    "unbalanced": gettext_lazy("does not balance"),
-}
 
 
 @role_required(VIEWER)
@@ -145,15 +135,12 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
             }
             return render(request, "dashboard/queue/export_confirm.html", context)
     try:
-        job = create_export_job(integration, ids, user=request.user)
+        job = export_entries(integration, ids, user=request.user)
     except PleoError as error:
         messages.error(
             request, _("Pleo did not create the export job: %(error)s") % {"error": error}
         )
         return redirect(back)
-    record_export_request(integration, ids)
-    job.refresh_from_db()
-    apply_job_results(job)
     messages.success(
         request,
         ngettext(
@@ -164,18 +151,6 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
         % {"count": len(ids)},
     )
     return redirect("dashboard:job-detail", pk=job.pk)
-
-
-def problem_counts(rows) -> list[tuple[str, int]]:
-    """How many of `rows` have each known pre-flight problem, most frequent first."""
-    counts: Counter[str] = Counter()
-    combinations = (
-        rows.exclude(problems="").order_by().values_list("problems").annotate(n=Count("id"))
-    )
-    for problems, n in combinations:
-        for problem in problems.split():
-            counts[problem] += n
-    return [(str(PROBLEM_LABELS.get(p, p)), n) for p, n in counts.most_common()]
 
 
 @require_POST
