@@ -493,11 +493,12 @@ class TrytonConnector(Connector):
 
     def _post_moves(self, ready: list[tuple[int, int]], results: list) -> None:
         """Post the moves: all in one JSON-RPC call if the connector has a login, else (or if
-        Tryton refuses the batch) one REST request per move."""
+        Tryton refuses the batch, or for a single move) one REST request per move, which also
+        answers the move's number."""
         if not ready:
             return
         ids = [move_id for _, move_id in ready]
-        if self.client.has_rpc:
+        if self.client.has_rpc and len(ids) > 1:
             try:
                 self.client.rpc(f"model.{MOVE}.post", ids)
                 rows = self.client.search(MOVE, [("id", "in", ids)], ["number", "state"])
