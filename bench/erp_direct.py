@@ -109,11 +109,11 @@ def tryton_figures(n: int) -> dict:
                 "url": server.url,
                 "database": hub_db,
                 "company_id": server.company_id,
-                "login": getattr(server, "login", "admin"),
+                "login": server.login,
             },
         )
         config.set_secret("api_key", server.api_key)
-        config.set_secret("password", getattr(server, "password", "admin"))
+        config.set_secret("password", server.password)
         todo = list(entries(n, ("5.1.3", "6.3.6", "2.1.1")))
         requests = [0]
         with build_connector(config) as connector:
@@ -160,7 +160,7 @@ def tryton_direct(server, database: str, values: list[dict]) -> float:
     context = {"company": server.company_id}
     with httpx.Client(
         base_url=f"{server.url}/{database}/rpc/",
-        auth=(getattr(server, "login", "admin"), getattr(server, "password", "admin")),
+        auth=(server.login, server.password),
         timeout=300,
     ) as http:
 
