@@ -1,4 +1,4 @@
-"""`python -m bench.erp_direct [--items N] [--only tryton|beancount]`: the connectors' batch path
+"""`python -m bench erp-direct [--items N] [--only tryton|beancount]`: the connectors' batch path
 against writing the same entries straight into the ERP, side by side in one run.
 
 For each ERP the same N balanced entries (25 % VAT, a known supplier, an analytic dimension; no
@@ -31,7 +31,7 @@ TARGETS = {"tryton_time_ratio": 1.5, "tryton_requests_per_item": 3.0, "beancount
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.erp_direct", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench erp-direct", description=__doc__)
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--only", choices=["tryton", "beancount"])
     args = parser.parse_args(argv)
