@@ -202,7 +202,7 @@ class TrytonClient:
             return json.loads(response.content, object_hook=_decode)
         except (ValueError, RecursionError):
             raise ConfigError(
-                f"The server at {self.base_url} did not answer like Tryton's API (not JSON); "
+                f"The server at {self.base_url} did not answer like Tryton's REST API (not JSON); "
                 "check the connector's URL.",
                 detail=f"{method} {url}: {response.text[:500]}",
             ) from None
