@@ -221,3 +221,23 @@ def test_a_process_killed_after_the_batch_write_leaves_nothing_to_post_twice(
     assert sum(line.debit for entry in entries for line in entry.lines) == Decimal(
         sum(10 + n for n in range(4))
     )
+
+
+def test_a_refused_batch_post_is_retried_move_by_move(connector, monkeypatch):
+    entries = page_of(3)
+    entries[1] = entries[1].replace(lines=())
+    # Say our checks missed it: Tryton creates the draft but refuses to post a move without lines.
+    monkeypatch.setattr(connector, "validate", lambda entry: [])
+
+    results = connector.post_many(entries)
+
+    assert type(results[1]) is PermanentError
+    assert "you must fill in its lines" in results[1].message
+    assert connector.client.requests["rpc"] == 1
+    assert connector.client.requests["post account.move"] == 3
+    assert_booked(connector, [entries[0], entries[2]], [results[0], results[2]])
+    (draft,) = connector.client.search(
+        "account.move", [("description", "like", f"pleo:{entries[1].pleo_id} %")], ["state"]
+    )
+    assert draft["state"] == "draft"
+    assert connector.find(entries[1].pleo_id) is None
