@@ -24,7 +24,13 @@ password. So with `login` and `password` set, a page is posted in one JSON-RPC r
 Basic per request, no session: `post` wants a session used within the server's session timeout,
 which a paused job outlives; the cost is one password check per page); without them, each move
 is posted by its own REST request (about 1 request per item more, and slower). Moves are always
-created a page at a time over REST (the `create` action takes a list).
+created a page at a time over REST (the `create` action takes a list). The price of the password:
+it opens everything the user may do in any Tryton client and is revoked only by changing it, so
+give the hub a Tryton user of its own with accounting rights only.
+
+Each move's period is our own lookup for its date: trytond checks the period domain of a batch
+of moves grouped (any move's period passes if it fits any move's date), so it would not catch a
+wrong one in a page.
 
 A move's description starts with "pleo:<Pleo id> "; that is how `find()` recognises it. Taxes are
 matched by name, accounts by code, parties by code (else by name). Tryton on SQLite does not
