@@ -3,6 +3,8 @@
 Human-readable lines first; the last line of stdout is one JSON object with every figure.
 Scenarios (default N): beancount (10,000), tryton (2,000; starts a real trytond), memory
 (Beancount at 100,000: slow, not part of `make bench`). `all` runs the three.
+`python -m bench erp-direct [--items N]`: the connectors' batch path against writing straight
+into each ERP (bench/erp_direct.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ TARGETS = {"pleo_calls_ratio": 1.05, "hub_ms_per_item": 2.0, "rss_peak_mb": 250.
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["erp-direct"]:
+        from bench import erp_direct
+
+        return erp_direct.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("scenario", nargs="?", default="beancount", choices=[*DEFAULT_ITEMS, "all"])
     parser.add_argument("--items", type=int, help="N for every scenario run")

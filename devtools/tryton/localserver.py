@@ -35,6 +35,9 @@ from urllib.parse import urlsplit
 import httpx
 
 MODULES = ["account_invoice", "analytic_account"]
+# The template's admin user (also the owner of the REST key); JSON-RPC logs in with these.
+ADMIN_LOGIN = "admin"
+ADMIN_PASSWORD = "admin"
 SETUP_SCRIPT = Path(__file__).with_name("local_setup.py")
 BIN = Path(sys.executable).parent
 
@@ -66,6 +69,8 @@ class TrytonServer:
     port: int = 0
     api_key: str = ""
     company_id: int = 0
+    login: str = ADMIN_LOGIN
+    password: str = ADMIN_PASSWORD
     build_seconds: float = 0.0
     process: subprocess.Popen | None = None
     _names: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -106,7 +111,7 @@ class TrytonServer:
         build_dir = self.work_dir.parent / f"building-{os.getpid()}"
         build_dir.mkdir(parents=True, exist_ok=True)
         password_file = build_dir / "admin-password"
-        password_file.write_text("admin\n")
+        password_file.write_text(f"{ADMIN_PASSWORD}\n")
         env = {**self.env(build_dir), "TRYTONPASSFILE": str(password_file)}
         try:
             self._build(building, build_dir, env)

@@ -74,11 +74,20 @@ TRYTON_CHART = Chart(
 
 
 def tryton_config(server: TrytonServer, database: str, **settings) -> ConnectorConfig:
+    """With the admin's login and password (JSON-RPC posts a page at once); `password=""` for
+    REST only."""
     api_key = settings.pop("api_key", server.api_key)
-    values = {"url": server.url, "database": database, "company_id": server.company_id}
+    password = settings.pop("password", server.password)
+    values = {
+        "url": server.url,
+        "database": database,
+        "company_id": server.company_id,
+        "login": server.login,
+    }
     values.update(settings)
     config = ConnectorConfig(name="Tryton", kind="tryton", settings=values)
     config.set_secret("api_key", api_key)
+    config.set_secret("password", password)
     return config
 
 

@@ -410,43 +410,129 @@ class BeancountConnector(Connector):
 
     def post(self, entry: JournalEntry) -> ExternalRef:
         with self._locked(exclusive=True) as handle:
-            state = self._current(handle)
-            if entry.pleo_id in state.ids:
-                return self._ref(entry.pleo_id)
-            problems = self._validate_against(entry, state)
-            if problems:
-                raise problems[0]
-            documents = self._receipt_paths(entry)
-            text = printer.format_entry(self._transaction(entry, state.names, documents))
-            whole_ledger = state.context is None or state.changes_asserted_balance(entry)
-            if not whole_ledger:
-                errors = _check_alone(state.context, text)
-                if errors:
-                    raise PermanentError(
-                        f"Beancount rejected the entry: {_format_errors(errors)}", detail=text
-                    )
-            written = self._write_receipts(entry)
-            size = handle.seek(0, os.SEEK_END)
-            try:
-                handle.write(b"\n" + text.encode())
-                handle.flush()
-                os.fsync(handle.fileno())
-                checked = self._full_check(_file_key(handle)) if whole_ledger else None
-            except BaseException:
-                self._take_back(handle, size, entry, written, state)
-                raise
-            if checked is None:
-                state.ids.add(entry.pleo_id)
-                state.key = _file_key(handle)
-            elif checked.errors:
-                self._take_back(handle, size, entry, written, state)
+            return self._post_locked(handle, self._current(handle), entry)
+
+    def _post_locked(
+        self, handle: BinaryIO, state: LedgerState, entry: JournalEntry
+    ) -> ExternalRef:
+        """Append one entry, with the lock held and `state` current."""
+        if entry.pleo_id in state.ids:
+            return self._ref(entry.pleo_id)
+        problems = self._validate_against(entry, state)
+        if problems:
+            raise problems[0]
+        documents = self._receipt_paths(entry)
+        text = printer.format_entry(self._transaction(entry, state.names, documents))
+        whole_ledger = state.context is None or state.changes_asserted_balance(entry)
+        if not whole_ledger:
+            errors = _check_alone(state.context, text)
+            if errors:
                 raise PermanentError(
-                    f"Beancount rejected the entry: {_format_errors(checked.errors)}",
-                    detail=text,
+                    f"Beancount rejected the entry: {_format_errors(errors)}", detail=text
                 )
-            else:
-                self._state = checked
+        written = self._write_receipts(entry)
+        size = handle.seek(0, os.SEEK_END)
+        try:
+            self._write(handle, b"\n" + text.encode())
+            checked = self._full_check(_file_key(handle)) if whole_ledger else None
+        except BaseException:
+            self._take_back(handle, size, entry, written, state)
+            raise
+        if checked is None:
+            state.ids.add(entry.pleo_id)
+            state.key = _file_key(handle)
+        elif checked.errors:
+            self._take_back(handle, size, entry, written, state)
+            raise PermanentError(
+                f"Beancount rejected the entry: {_format_errors(checked.errors)}",
+                detail=text,
+            )
+        else:
+            self._state = checked
         return self._ref(entry.pleo_id)
+
+    def post_many(self, entries: Sequence[JournalEntry]) -> list[ExternalRef | ConnectorError]:
+        """A page under one lock, in one write (one fsync) after one check by Beancount.
+
+        The page's new transactions are checked together against the ledger's context (or, when
+        that is not enough, the whole ledger after the append, taken back if it fails); if
+        Beancount objects, the page is appended entry by entry instead, so each gets its own
+        result. The write is the commit point: a process killed after it leaves the whole page
+        in the ledger, where the next attempt finds it.
+        """
+        results: list[ExternalRef | ConnectorError | None] = [None] * len(entries)
+        try:
+            with self._locked(exclusive=True) as handle:
+                state = self._current(handle)
+                new: dict[str, tuple[JournalEntry, str]] = {}
+                for index, entry in enumerate(entries):
+                    if entry.pleo_id in state.ids or entry.pleo_id in new:
+                        results[index] = self._ref(entry.pleo_id)
+                        continue
+                    problems = self._validate_against(entry, state)
+                    if problems:
+                        results[index] = problems[0]
+                        continue
+                    documents = self._receipt_paths(entry)
+                    text = printer.format_entry(self._transaction(entry, state.names, documents))
+                    new[entry.pleo_id] = (entry, text)
+                if new and not self._append_page(handle, state, list(new.values())):
+                    for index, entry in enumerate(entries):
+                        if entry.pleo_id in new and results[index] is None:
+                            try:
+                                results[index] = self._post_locked(
+                                    handle, self._current(handle), entry
+                                )
+                            except ConnectorError as error:
+                                results[index] = error
+                for index, entry in enumerate(entries):
+                    if results[index] is None:
+                        results[index] = self._ref(entry.pleo_id)
+        except ConnectorError as error:
+            return [result or error for result in results]
+        return results  # type: ignore[return-value]
+
+    def _append_page(
+        self, handle: BinaryIO, state: LedgerState, page: list[tuple[JournalEntry, str]]
+    ) -> bool:
+        """Append the page's texts in one write if Beancount accepts them; False if it does not
+        (then nothing is left of them)."""
+        texts = "\n".join(text for _entry, text in page)
+        whole_ledger = state.context is None or any(
+            state.changes_asserted_balance(entry) for entry, _text in page
+        )
+        if not whole_ledger and _check_alone(state.context, texts):
+            return False
+        written = [(entry, self._write_receipts(entry)) for entry, _text in page]
+        size = handle.seek(0, os.SEEK_END)
+        try:
+            self._write(handle, b"\n" + texts.encode())
+            checked = self._full_check(_file_key(handle)) if whole_ledger else None
+        except BaseException:
+            self._take_back_page(handle, size, written, state)
+            raise
+        if checked is None:
+            state.ids.update(entry.pleo_id for entry, _text in page)
+            state.key = _file_key(handle)
+        elif checked.errors:
+            self._take_back_page(handle, size, written, state)
+            return False
+        else:
+            self._state = checked
+        return True
+
+    def _write(self, handle: BinaryIO, data: bytes) -> None:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+    def _take_back_page(self, handle, size, written, state) -> None:
+        handle.truncate(size)
+        handle.flush()
+        os.fsync(handle.fileno())
+        for entry, paths in written:
+            self._remove_receipts(entry, paths)
+        state.key = _file_key(handle)
 
     def _take_back(
         self,

@@ -1,8 +1,14 @@
 """A small client for Tryton's REST API (trytond 8.x): user application key, JSON, no magic.
 
-All HTTP to Tryton goes through `TrytonClient._request`, which turns transport and HTTP failures
-into the connector error taxonomy. Tryton encodes Decimal, date and bytes values as objects with a
-`__class__` key; `_encode`/`_decode` convert them to and from Python values.
+All HTTP to Tryton goes through `TrytonClient._send`, which turns transport and HTTP failures
+into the connector error taxonomy and counts requests (`requests`, by operation). Tryton encodes
+Decimal, date and bytes values as objects with a `__class__` key; `_encode`/`_decode` convert them
+to and from Python values.
+
+With a login and password, `rpc()` also calls Tryton's JSON-RPC (`/<db>/rpc/`), authenticated
+per request with HTTP Basic (no session: `account.move.post` demands a session used within the
+server's `session.timeout`, which a job's pauses would outlast). REST cannot post a list of
+moves (its model actions pass ids where `post` expects records), JSON-RPC can.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -72,9 +79,24 @@ class TrytonClient:
         *,
         context: dict[str, Any] | None = None,
         timeout: float = 30.0,
+        login: str = "",
+        password: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.database = database
+        self.context = context or {}
+        self.requests: Counter[str] = Counter()  # HTTP requests sent, by operation
+        self._rpc_ids = iter(range(1, 2**62))
+        self.rpc_http = (
+            httpx.Client(
+                base_url=f"{self.base_url}/{database}/rpc/",
+                auth=(login, password),
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            )
+            if login and password
+            else None
+        )
         self.http = httpx.Client(
             base_url=f"{self.base_url}/{database}/rest/",
             headers={
@@ -116,17 +138,56 @@ class TrytonClient:
         params = [("f", name) for name in fields]
         return self._request("POST", f"model/{model}", params=params, data=values)
 
-    def button(self, model: str, record_id: int, name: str) -> Any:
-        """Run a button/RPC method on one record, e.g. `button("account.move", 4, "post")`."""
-        return self._request("POST", f"model/{model}/{record_id}/{name}")
+    def create_many(self, model: str, vlist: Sequence[dict[str, Any]]) -> list[int]:
+        """Create several records in one request and transaction (REST `create` action)."""
+        if not vlist:
+            return []
+        return self._request("POST", f"model/{model}/create", data={"vlist": list(vlist)})
 
-    def _request(self, method: str, url: str, *, params: Any = None, data: Any = None) -> Any:
-        content = json.dumps(_encode(data)).encode() if data is not None else None
-        headers = {"Content-Type": "application/json"} if content is not None else None
-        try:
-            response = self.http.request(
-                method, url, params=params, content=content, headers=headers
+    def button(self, model: str, record_id: int, name: str, fields: Iterable[str] = ()) -> Any:
+        """Run a button/RPC method on one record, e.g. `button("account.move", 4, "post")`.
+
+        Returns the record (with `fields`) afterwards."""
+        params = [("f", field) for field in fields]
+        return self._request("POST", f"model/{model}/{record_id}/{name}", params=params)
+
+    @property
+    def has_rpc(self) -> bool:
+        return self.rpc_http is not None
+
+    def rpc(self, method: str, *params: Any) -> Any:
+        """Call `method` (e.g. "model.account.move.post") over JSON-RPC; the context is added."""
+        assert self.rpc_http is not None, "JSON-RPC needs a login and a password"
+        body = {"id": next(self._rpc_ids), "method": method, "params": [*params, self.context]}
+        response = self._send(
+            self.rpc_http,
+            "POST",
+            "",
+            content=json.dumps(_encode(body)).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        if response.status_code == 401:
+            raise AuthenticationError(
+                "Tryton rejected the login or password of the connector's user.",
+                detail=f"POST {response.request.url.path}",
             )
+        self._raise_for_status(response)
+        answer = self._decode_body(response, "POST", method)
+        error = answer.get("error")
+        if not error:
+            return answer.get("result")
+        kind, args = (error[0], error[1]) if len(error) == 2 else (str(error), "")
+        if kind in ("UserError", "UserWarning"):
+            message, description = args[0:2] if kind == "UserError" else args[1:3]
+            raise PermanentError(f"Tryton: {message}", detail=description or "")
+        if kind == "ConcurrencyException":
+            raise UnreachableError("Tryton reported a concurrent change.", detail=str(args))
+        raise UnreachableError(f"Tryton failed on {method}.", detail=f"{kind}: {args}"[:2000])
+
+    def _send(self, http: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self.requests[_operation(method, url, http is self.rpc_http)] += 1
+        try:
+            return http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
             raise SystemTimeoutError(
                 f"Tryton at {self.base_url} did not answer in time.", detail=repr(exc)
@@ -135,9 +196,8 @@ class TrytonClient:
             raise UnreachableError(
                 f"Cannot reach Tryton at {self.base_url}.", detail=repr(exc)
             ) from exc
-        self._raise_for_status(response)
-        if response.status_code == 204 or not response.content:
-            return None
+
+    def _decode_body(self, response: httpx.Response, method: str, url: str) -> Any:
         try:
             return json.loads(response.content, object_hook=_decode)
         except (ValueError, RecursionError):
@@ -146,6 +206,17 @@ class TrytonClient:
                 "check the connector's URL.",
                 detail=f"{method} {url}: {response.text[:500]}",
             ) from None
+
+    def _request(self, method: str, url: str, *, params: Any = None, data: Any = None) -> Any:
+        content = json.dumps(_encode(data)).encode() if data is not None else None
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        response = self._send(
+            self.http, method, url, params=params, content=content, headers=headers
+        )
+        self._raise_for_status(response)
+        if response.status_code == 204 or not response.content:
+            return None
+        return self._decode_body(response, method, url)
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
@@ -186,6 +257,20 @@ class TrytonClient:
 
     def close(self) -> None:
         self.http.close()
+        if self.rpc_http is not None:
+            self.rpc_http.close()
+
+
+def _operation(method: str, url: str, rpc: bool) -> str:
+    """A request's kind for counting: "rpc", "search account.move", "create ir.attachment"..."""
+    if rpc:
+        return "rpc"
+    parts = url.split("/")  # model/<name>[/<id>][/<action>]
+    if method == "GET":
+        return f"{'read' if len(parts) > 2 else 'search'} {parts[1]}"
+    if len(parts) == 2:
+        return f"create {parts[1]}"
+    return f"{parts[-1]} {parts[1]}"
 
 
 def _json_or_empty(response: httpx.Response) -> dict[str, Any]:
