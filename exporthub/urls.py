@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switch
     path("", include("exporthub.ops.urls")),
     path("", include("exporthub.sync.urls")),
+    path("", include("exporthub.connectors.urls")),
     path("", include("exporthub.dashboard.urls")),
 ]
 

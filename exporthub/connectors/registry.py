@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 CONNECTORS: dict[str, str] = {
     "beancount": "exporthub.connectors.beancount.connector.BeancountConnector",
     "tryton": "exporthub.connectors.tryton.connector.TrytonConnector",
+    "http_endpoint": "exporthub.connectors.http_endpoint.connector.HttpEndpointConnector",
 }
 
 
