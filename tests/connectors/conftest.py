@@ -16,7 +16,7 @@ from exporthub.connectors.base import Connector
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import CONNECTORS, build_connector
 from tests.connectors.entries import Chart
-from tests.connectors.receiver import SECRET, Receiver
+from tests.connectors.receiver import SECRET, Receiver, check_bodies_against_schema
 
 BEANCOUNT_CHART = Chart(
     expense="6840",  # Expenses:Meals, found by its `code:` metadata
@@ -137,7 +137,8 @@ def http_endpoint_config(url: str, **settings) -> ConnectorConfig:
 
 
 @pytest.fixture
-def http_endpoint_backend(receiver, hub_data_dir):
+def http_endpoint_backend(receiver, hub_data_dir, monkeypatch):
+    check_bodies_against_schema(monkeypatch)
     receiver.start()
     with build_connector(http_endpoint_config(receiver.url, timeout=10)) as connector:
         yield Backend(connector, HTTP_CHART, receiver.count)

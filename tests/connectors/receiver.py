@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import selectors
 import sqlite3
@@ -11,9 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import jsonschema
+
+from exporthub.connectors.http_endpoint.connector import HttpEndpointConnector
 from tests.processes import PYTHON, ROOT
 
 SCRIPT = ROOT / "docs" / "examples" / "http_receiver.py"
+SCHEMA = ROOT / "docs" / "http-endpoint" / "journal-entry.v1.schema.json"
 SECRET = "whsec_" + "c2lnbmluZyBzZWNyZXQgb2YgdGhlIHRlc3QgcmVjZWl2ZXI="  # base64 of a test phrase
 START_DEADLINE = 30.0
 
@@ -32,7 +37,7 @@ class Receiver:
 
     def start(self, *flags: str) -> Receiver:
         """Start (again, on the same port and database once it had one); return when listening."""
-        self.flags = flags or self.flags
+        self.flags = flags
         command = [PYTHON, str(SCRIPT), "--db", str(self.db), "--port", str(self.port)]
         if self.chart is not None:
             chart_file = self.db.with_suffix(".chart.json")
@@ -97,3 +102,27 @@ class Receiver:
         return self._rows(
             "SELECT name, sha256, content FROM receipts WHERE pleo_id = ? ORDER BY name", pleo_id
         )
+
+
+@functools.cache
+def schema_validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def check_bodies_against_schema(monkeypatch) -> list[dict]:
+    """Make every body the connector builds pass the documented schema; returns them all."""
+    bodies: list[dict] = []
+    real_body = HttpEndpointConnector.body
+
+    def checked_body(self, entry):
+        body = real_body(self, entry)
+        schema_validator().validate(json.loads(json.dumps(body)))
+        bodies.append(body)
+        return body
+
+    monkeypatch.setattr(HttpEndpointConnector, "body", checked_body)
+    return bodies
