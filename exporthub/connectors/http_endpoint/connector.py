@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 import httpx
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from exporthub.connectors import receipt_links
 from exporthub.connectors.base import (
@@ -86,22 +87,27 @@ PROBLEM_TYPES = {f"{PROBLEM_TYPE_PREFIX}{reason}": reason for reason in PROBLEM_
 
 class HttpEndpointForm(forms.Form):
     url = forms.URLField(
+        label=_("Endpoint URL"),
         assume_scheme="https",
-        help_text="The endpoint entries are posted to, e.g. https://erp.example.com/pleo/entries",
+        help_text=_("Entries are posted here, e.g. https://erp.example.com/pleo/entries"),
     )
     signing_secret = forms.CharField(
-        widget=forms.PasswordInput,
-        required=False,
-        help_text="Standard Webhooks secret (whsec_…) the receiver verifies signatures with.",
+        label=_("Signing secret"), widget=forms.PasswordInput, required=False
     )
-    timeout = forms.IntegerField(initial=30, min_value=1, max_value=300)
-    receipt_link_days = forms.IntegerField(initial=7, min_value=1, max_value=30)
+    timeout = forms.IntegerField(
+        label=_("Timeout (seconds)"), initial=30, min_value=1, max_value=300
+    )
+    receipt_link_days = forms.IntegerField(
+        label=_("Receipt links work for (days)"), initial=7, min_value=1, max_value=30
+    )
 
     def clean_signing_secret(self) -> str:
         secret = self.cleaned_data["signing_secret"]
         problem = webhook_signing.secret_problem(secret)
         if problem:
-            raise forms.ValidationError(f"This secret cannot sign anything: {problem}.")
+            raise forms.ValidationError(
+                _("This secret cannot sign anything: %(problem)s.") % {"problem": problem}
+            )
         return secret
 
 
