@@ -1,7 +1,8 @@
-"""Fixtures for the connector tests: one real back end per registered connector kind.
+"""Fixtures for the connector tests: a real back end per built-in connector.
 
-Every `<kind>_backend` fixture returns a `Backend`; `backend` is parametrised over the registry,
-so the contract tests in test_contract.py run against every connector.
+The contract every connector keeps is checked by the conformance kit
+(`exporthub.connectors.testing`, run in test_conformance_*.py); these fixtures serve the
+connectors' own tests.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import pytest
 from devtools.tryton.localserver import TrytonServer
 from exporthub.connectors.base import Connector
 from exporthub.connectors.models import ConnectorConfig
-from exporthub.connectors.registry import CONNECTORS, build_connector
+from exporthub.connectors.registry import build_connector
 from tests.connectors.entries import Chart
-from tests.connectors.receiver import SECRET, Receiver, check_bodies_against_schema
+from tests.connectors.receiver import SECRET, Receiver
 
 BEANCOUNT_CHART = Chart(
     expense="6840",  # Expenses:Meals, found by its `code:` metadata
@@ -134,16 +135,3 @@ def http_endpoint_config(url: str, **settings) -> ConnectorConfig:
     )
     config.set_secret("signing_secret", SECRET)
     return config
-
-
-@pytest.fixture
-def http_endpoint_backend(receiver, hub_data_dir, monkeypatch):
-    check_bodies_against_schema(monkeypatch)
-    receiver.start()
-    with build_connector(http_endpoint_config(receiver.url, timeout=10)) as connector:
-        yield Backend(connector, HTTP_CHART, receiver.count)
-
-
-@pytest.fixture(params=sorted(CONNECTORS))
-def backend(request) -> Backend:
-    return request.getfixturevalue(f"{request.param}_backend")
