@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tomllib
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
 import httpx
@@ -14,9 +12,8 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 
 from devtools.tryton.localserver import start_server
-from exporthub.connectors import registry
 from tests.contract import Contract, ContractCheckingTransport
-from tests.processes import ROOT, end_other_sessions, wait_for_other_sessions_to_end
+from tests.processes import end_other_sessions, wait_for_other_sessions_to_end
 
 SANDBOX_BASE_PATH = "/sandbox/pleo"
 log = logging.getLogger(__name__)
@@ -58,32 +55,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
             end_other_sessions()
             wait_for_other_sessions_to_end(deadline=15)
         connection.close()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def connectors_declared_in_pyproject():
-    """The connectors this checkout declares in pyproject.toml, also when the development
-    install's metadata predates one (`pip install -e .` regenerates it; then this does nothing)."""
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]
-    wanted = declared[registry.GROUP]
-    installed = {entry_point.name for entry_point in entry_points(group=registry.GROUP)}
-    missing = [
-        EntryPoint(name, value, registry.GROUP)
-        for name, value in wanted.items()
-        if name not in installed
-    ]
-    if not missing:
-        yield
-        return
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            registry, "entry_points", lambda *, group: [*entry_points(group=group), *missing]
-        )
-        registry.registered.cache_clear()
-        registry._load.cache_clear()
-        yield
-    registry.registered.cache_clear()
-    registry._load.cache_clear()
 
 
 @pytest.fixture

@@ -140,14 +140,17 @@ def die_while_posting(target: Target, page: Sequence[JournalEntry]) -> None:
             os._exit(1)
         while True:
             signal.pause()  # until killed
+    exited = False
     try:
         deadline = time.monotonic() + CHILD_DEADLINE_SECONDS
         while not target.read(page[0].pleo_id):
             assert time.monotonic() < deadline, "the child wrote nothing within the deadline"
-            assert os.waitpid(pid, os.WNOHANG) == (0, 0), "the child died before writing"
+            exited = os.waitpid(pid, os.WNOHANG) != (0, 0)
+            assert not exited, "the child failed before writing (its traceback is above)"
     finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        if not exited:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def _read_line(fd: int, timeout: float) -> dict:
