@@ -24,6 +24,9 @@ from django.urls import reverse
 from exporthub.core.data_dir import PRIVATE_FILE, prepare_data_dir
 
 SALT = "exporthub.connectors.receipt-link"
+# The longest a link may work (a connection's setting is capped to it). A file neither stored nor
+# linked again for longer is reachable through no link any more, and `prune()` deletes it.
+MAX_LINK_DAYS = 30
 
 
 class LinkExpired(Exception):
@@ -53,8 +56,11 @@ def store(content: bytes) -> str:
     digest = hashlib.sha256(content).hexdigest()
     folder = receipts_dir()
     target = folder / digest
-    if target.exists():
+    try:
+        os.utime(target)  # linked again: kept for as long as the new link works
         return digest
+    except FileNotFoundError:
+        pass
     prepare_data_dir(folder)
     fd, temporary = tempfile.mkstemp(dir=folder, prefix=".incoming-")
     try:
@@ -70,10 +76,28 @@ def store(content: bytes) -> str:
     return digest
 
 
+def prune(now: float | None = None) -> int:
+    """Delete the receipts no link can reach any more; return how many. A scheduled task."""
+    folder = receipts_dir()
+    if not folder.exists():
+        return 0
+    cutoff = (time.time() if now is None else now) - MAX_LINK_DAYS * 86400
+    removed = 0
+    for path in folder.iterdir():
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
 def publish(content: bytes, name: str, content_type: str, *, valid_for: float) -> StoredReceipt:
-    """Store a receipt and return it with a signed link valid for `valid_for` seconds."""
+    """Store a receipt and return it with a signed link valid for `valid_for` seconds (at most
+    MAX_LINK_DAYS)."""
     digest = store(content)
-    expires_at = int(time.time() + valid_for)
+    expires_at = int(time.time() + min(valid_for, MAX_LINK_DAYS * 86400))
     token = signing.dumps(
         {"h": digest, "n": name, "t": content_type, "e": expires_at}, salt=SALT, compress=True
     )

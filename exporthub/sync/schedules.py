@@ -16,6 +16,10 @@ SCHEDULES = {
         "schedule_type": Schedule.MINUTES,
         "minutes": 15,
     },
+    "exporthub: delete receipts whose links have expired": {
+        "func": "exporthub.sync.tasks.prune_receipt_links",
+        "schedule_type": Schedule.DAILY,
+    },
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import os
 import socket
 import threading
 import time
@@ -493,3 +494,17 @@ def test_a_link_carries_its_expiry(public_testserver):
     before = time.time()
     stored = receipt_links.publish(PDF, "a.pdf", "application/pdf", valid_for=7 * 86400)
     assert before + 7 * 86400 - 1 <= stored.expires_at <= time.time() + 7 * 86400
+
+
+def test_receipts_no_link_can_reach_are_pruned_and_a_relinked_one_is_kept(public_testserver):
+    old = receipt_links.publish(PDF, "a.pdf", "application/pdf", valid_for=60)
+    other = receipt_links.publish(b"another receipt", "b.pdf", "application/pdf", valid_for=60)
+    folder = receipt_links.receipts_dir()
+    month_ago = time.time() - (receipt_links.MAX_LINK_DAYS + 1) * 86400
+    for stored in (old, other):
+        os.utime(folder / stored.sha256, (month_ago, month_ago))
+    receipt_links.publish(PDF, "a.pdf", "application/pdf", valid_for=60)  # linked again today
+
+    assert receipt_links.prune() == 1
+
+    assert sorted(path.name for path in folder.iterdir()) == [old.sha256]

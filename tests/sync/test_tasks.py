@@ -22,6 +22,7 @@ def test_it_upserts_the_schedules_by_name(db):
     assert set(Schedule.objects.values_list("func", flat=True)) == {
         "exporthub.sync.tasks.poll_all",
         "exporthub.sync.tasks.refresh_export_queues",
+        "exporthub.sync.tasks.prune_receipt_links",
     }
 
 

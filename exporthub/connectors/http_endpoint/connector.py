@@ -98,7 +98,10 @@ class HttpEndpointForm(forms.Form):
         label=_("Timeout (seconds)"), initial=30, min_value=1, max_value=300
     )
     receipt_link_days = forms.IntegerField(
-        label=_("Receipt links work for (days)"), initial=7, min_value=1, max_value=30
+        label=_("Receipt links work for (days)"),
+        initial=7,
+        min_value=1,
+        max_value=receipt_links.MAX_LINK_DAYS,
     )
 
     def clean_signing_secret(self) -> str:
