@@ -508,3 +508,14 @@ def test_receipts_no_link_can_reach_are_pruned_and_a_relinked_one_is_kept(public
     assert receipt_links.prune() == 1
 
     assert sorted(path.name for path in folder.iterdir()) == [old.sha256]
+
+
+def test_a_published_chart_of_odd_shape_is_read_as_far_as_it_makes_sense(canned):
+    description = {"accounts": "all of them", "taxCodes": [{"code": "V25", "name": "VAT"}, 3, {}]}
+    server = canned(lambda method, path: (200, JSON, json.dumps(description).encode()))
+
+    with build_connector(http_endpoint_config(server.url)) as connector:
+        data = connector.fetch_master_data()
+
+    assert data.accounts == []
+    assert [(tax.code, tax.name) for tax in data.taxes] == [("V25", "VAT")]

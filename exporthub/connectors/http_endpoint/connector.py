@@ -165,20 +165,22 @@ class HttpEndpointConnector(Connector):
         return body if body is not None else {}
 
     def accounts(self) -> list[Account]:
-        rows = self._description.get("accounts") or []
         return [
             Account(str(row["code"]), str(row.get("name") or ""), str(row.get("kind") or ""))
-            for row in rows
-            if isinstance(row, dict) and row.get("code")
+            for row in self._listed("accounts")
         ]
 
     def taxes(self) -> list[Tax]:
-        rows = self._description.get("taxCodes") or []
         return [
-            Tax(str(row["code"]), str(row.get("name") or ""))
-            for row in rows
-            if isinstance(row, dict) and row.get("code")
+            Tax(str(row["code"]), str(row.get("name") or "")) for row in self._listed("taxCodes")
         ]
+
+    def _listed(self, name: str) -> list[dict[str, Any]]:
+        """The receiver's published `name` list: its rows that have a code (none if absent)."""
+        rows = self._description.get(name)
+        if not isinstance(rows, list):
+            return []
+        return [row for row in rows if isinstance(row, dict) and row.get("code")]
 
     def validate(self, entry: JournalEntry) -> list[ConnectorError]:
         """The common checks, plus accounts and tax codes when the receiver publishes them."""
