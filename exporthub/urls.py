@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("exporthub.ops.urls")),
     path("", include("exporthub.sync.urls")),
     path("", include("exporthub.api.urls")),
+    path("", include("exporthub.connectors.urls")),
     path("", include("exporthub.dashboard.urls")),
     path("notifications/", include("exporthub.notifications.urls")),
 ]

@@ -24,7 +24,6 @@ is (`replay_safe`):
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import time
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 import httpx
 from django.conf import settings
 
+from exporthub.core.retry_after import parse_retry_after
 from exporthub.pleo.errors import PleoTimeout, PleoTransportError
 
 logger = logging.getLogger(__name__)
@@ -55,25 +55,6 @@ _REFUSED_STATUSES = frozenset({429, 503})
 def is_retryable_status(status: int) -> bool:
     """429 and the transient 5xx answers (not 501 Not Implemented / 505 Version Not Supported)."""
     return status == 429 or (500 <= status <= 599 and status not in (501, 505))
-
-
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header (delta-seconds or HTTP date); None if absent."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from exporthub.sync.models import ExportItem, FailureMode, ItemStatus, Mapping
 from exporthub.sync.posting import PostingProblem, UnpostableItem, build_journal_entry
 
 log = logging.getLogger(__name__)
+# The longest wait an ERP's Retry-After may ask for (beyond SYNC_RETRY_MAX_DELAY_SECONDS).
+MAX_RETRY_AFTER = timedelta(hours=1)
 
 
 def _text(value) -> str | None:
@@ -275,6 +277,8 @@ class ItemPoster:
             self.erp.retry_delay(row.attempts),
             timedelta(seconds=settings.SYNC_RETRY_MAX_DELAY_SECONDS),
         )
+        if error.retry_after is not None:  # the system said when (Retry-After): not before then
+            delay = max(delay, min(timedelta(seconds=error.retry_after), MAX_RETRY_AFTER))
         row.next_attempt_at = timezone.now() + delay
         row.failure_reason = error.message
         row.failure_reason_type = error.reason_type

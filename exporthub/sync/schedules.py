@@ -24,6 +24,10 @@ SCHEDULES = {
         "func": "exporthub.sync.tasks.push_master_data_nightly",
         "schedule_type": Schedule.DAILY,
     },
+    "exporthub: delete receipts whose links have expired": {
+        "func": "exporthub.sync.tasks.prune_receipt_links",
+        "schedule_type": Schedule.DAILY,
+    },
 }
 
 

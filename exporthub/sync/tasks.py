@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from exporthub.connectors import receipt_links
 from exporthub.connectors.errors import ConnectorError
 from exporthub.pleo.errors import PleoError
 from exporthub.sync import engine, operations
@@ -51,6 +52,11 @@ def refresh_export_queues() -> int:
             continue
         refreshed += 1
     return refreshed
+
+
+def prune_receipt_links() -> int:
+    """Delete the receipt files kept for links that have all expired (daily)."""
+    return receipt_links.prune()
 
 
 def process_integration(integration_id: int) -> int:

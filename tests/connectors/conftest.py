@@ -17,6 +17,7 @@ from exporthub.connectors.base import Connector
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import build_connector
 from tests.connectors.entries import Chart
+from tests.connectors.receiver import SECRET, Receiver
 
 BEANCOUNT_CHART = Chart(
     expense="6840",  # Expenses:Meals, found by its `code:` metadata
@@ -103,3 +104,43 @@ def tryton_backend(tryton_server, tryton_database):
             return len(rows)
 
         yield Backend(connector, TRYTON_CHART, count)
+
+
+HTTP_CHART = Chart(
+    expense="6840",
+    vat="2640",
+    payable="5820",
+    tax_code="VAT25",
+    dimension=("DEPT", "SALES"),
+)
+RECEIVER_CHART = {
+    "accounts": [
+        {"code": "6840", "name": "Meals"},
+        {"code": "2640", "name": "Input VAT"},
+        {"code": "5820", "name": "Pleo card"},
+    ],
+    "taxCodes": [{"code": "VAT25", "name": "VAT 25 %"}],
+}
+
+
+@pytest.fixture
+def hub_data_dir(tmp_path, settings):
+    """Receipts the hub keeps for links go into a fresh data folder."""
+    settings.DATA_DIR = tmp_path / "data"
+    return settings.DATA_DIR
+
+
+@pytest.fixture
+def receiver(tmp_path):
+    """The reference receiver (not started); stopped after the test."""
+    made = Receiver(tmp_path / "receiver.sqlite3", chart=RECEIVER_CHART)
+    yield made
+    made.stop()
+
+
+def http_endpoint_config(url: str, **settings) -> ConnectorConfig:
+    config = ConnectorConfig(
+        name="Own ERP", kind="http_endpoint", settings={"url": url, **settings}
+    )
+    config.set_secret("signing_secret", SECRET)
+    return config

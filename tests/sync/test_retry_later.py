@@ -10,7 +10,7 @@ from django_q.models import Schedule
 from django_q.scheduler import scheduler
 
 from exporthub.connectors.beancount.connector import BeancountConnector
-from exporthub.connectors.errors import UnreachableError
+from exporthub.connectors.errors import RateLimitedError, UnreachableError
 from exporthub.sandbox import services as sandbox
 from exporthub.sync.models import ExportItem, ItemStatus
 from exporthub.sync.queue import PROCESS_TASK
@@ -151,3 +151,22 @@ def test_an_erp_that_cannot_even_be_asked_uses_up_attempts_too(
 
     assert job.status == "completed_with_errors"
     assert ExportItem.objects.get(job=job).attempts == 3
+
+
+@pytest.mark.parametrize(("retry_after", "wait"), [(600, 600), (10, 30), (86400, 3600)])
+def test_an_erps_retry_after_sets_the_wait_within_an_hour(
+    integration, company, monkeypatch, thirty_second_backoff, time_machine, retry_after, wait
+):
+    time_machine.move_to(NOW, tick=False)
+    sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 1))
+
+    def busy(self, entry):
+        raise RateLimitedError("Slow down.", retry_after=retry_after)
+
+    monkeypatch.setattr(BeancountConnector, "post", busy)
+    job = run(integration)
+
+    item = ExportItem.objects.get(job=job)
+    assert item.status == ItemStatus.PENDING
+    assert item.failure_reason_type == "accounting_system_rate_limit"
+    assert item.next_attempt_at == NOW + timedelta(seconds=wait)  # never before the backoff

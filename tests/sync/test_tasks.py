@@ -24,6 +24,7 @@ def test_it_upserts_the_schedules_by_name(db):
         "exporthub.sync.tasks.refresh_export_queues",
         "exporthub.sync.tasks.push_master_data_nightly",
         "exporthub.sync.tasks.reconcile_all",
+        "exporthub.sync.tasks.prune_receipt_links",
     }
 
 

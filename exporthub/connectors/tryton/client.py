@@ -33,6 +33,7 @@ from exporthub.connectors.errors import (
     SystemTimeoutError,
     UnreachableError,
 )
+from exporthub.core.retry_after import parse_retry_after
 
 USER_AGENT = "exporthub-tryton-connector/1"
 
@@ -245,10 +246,9 @@ class TrytonClient:
         if status == 413:
             raise ReceiptTooLargeError("The file is larger than Tryton accepts.", detail=detail)
         if status == 429:
-            retry_after = response.headers.get("Retry-After", "")
             raise RateLimitedError(
                 "Tryton asked us to slow down.",
-                retry_after=float(retry_after) if retry_after.isdigit() else None,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
                 detail=detail,
             )
         if status >= 500:
