@@ -62,7 +62,7 @@ MAPPINGS = [
 ]
 # The second demo company files its export jobs as journal files: the sandbox's chart by its own
 # codes (Pleo's codes pass through as they are), plus the accounts Pleo sends no code for.
-JOURNAL_DEMO_COMPANY = "Fjord Studio AS"
+JOURNAL_DEMO_COMPANY = "Fjord Studio ApS"
 JOURNAL_FOLDER = "demo/journal"
 JOURNAL_KIND = "csv_journal"
 JOURNAL_ACCOUNTS = {
