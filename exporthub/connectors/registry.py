@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 CONNECTORS: dict[str, str] = {
     "beancount": "exporthub.connectors.beancount.connector.BeancountConnector",
     "tryton": "exporthub.connectors.tryton.connector.TrytonConnector",
+    "csv_journal": "exporthub.connectors.file_journal.connector.CsvJournalConnector",
+    "xlsx_journal": "exporthub.connectors.file_journal.connector.XlsxJournalConnector",
 }
 
 

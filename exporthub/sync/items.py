@@ -201,6 +201,7 @@ class ItemPoster:
                 fallback_to_pleo_codes=self.fallback_to_pleo_codes,
                 fetch_file=self.fetch_file,
                 trace=trace,
+                batch_key=str(row.job.pleo_id),
             )
         except UnpostableItem as problem:
             self.fail(

@@ -91,6 +91,12 @@ class JournalFormat:
         """The whole file for the batch, with one locator per entry (see the module rules)."""
         raise NotImplementedError
 
+    def locators(self, header: BatchHeader, entries: Sequence[JournalEntry]) -> list[str]:
+        """The locators `render()` gives these entries. The connector asks for them each time it
+        files an entry, so a format whose locators are cheap to know (a position, a row count)
+        overrides this to skip rendering the file."""
+        return self.render(header, entries).locators
+
 
 # key → dotted path of the format class. Formats register here (one line each).
 FORMATS: dict[str, str] = {
