@@ -28,8 +28,8 @@ and Beleginfo 2 Pleo's reference. Tags of the groups named in `datev_kost1`/`dat
 KOST1/KOST2; other tags are not written (DATEV has two cost-centre fields). An entry's locator
 is the number of its first row (1 = the first row after the column names).
 
-A batch must lie in one fiscal year (the Belegdatum has no year): `batch_key()` names the
-fiscal year of an entry for the connector to cut batches by.
+A batch lies in one fiscal year (the Belegdatum has no year): `batch_key()` names an entry's
+fiscal year, and the connector never files entries of two fiscal years into one batch.
 """
 
 from __future__ import annotations
@@ -337,6 +337,13 @@ class DatevFormat(JournalFormat):
                 )
         if fit_text(entry.reference, ENCODING) is None:
             found.append(ValidationError(_("Pleo's reference has characters cp1252 cannot hold.")))
+        return found
+
+    def locators(self, header: BatchHeader, entries: Sequence[JournalEntry]) -> list[str]:
+        found, row = [], 1
+        for entry in entries:
+            found.append(str(row))
+            row += len(rows_for(entry, header.settings)[1])
         return found
 
     def render(self, header: BatchHeader, entries: Sequence[JournalEntry]) -> RenderedBatch:

@@ -2,8 +2,8 @@
 
 The file is CP437 ("PC8") with CRLF line ends: the identification records (`#FLAGGA 0`,
 `#PROGRAM`, `#FORMAT PC8`, `#GEN`, `#SIETYP 4`, `#FNAMN`, `#ORGNR`, `#VALUTA`), then `#KONTO`
-for every account the batch uses (named after `settings["account_names"]` when the connector
-knows the names, else after the code), `#DIM`/`#OBJEKT` for the dimensions written, and one
+for every account the batch uses (named after the connection's chart, `settings["accounts"]`,
+when it has one, else after the code), `#DIM`/`#OBJEKT` for the dimensions written, and one
 voucher per entry:
 
     #VER "P" "" 20260428 "Client lunch Pleo 4113617"
@@ -189,12 +189,15 @@ class SieFormat(JournalFormat):
                 )
         return found
 
+    def locators(self, header: BatchHeader, entries: Sequence[JournalEntry]) -> list[str]:
+        return [str(n) for n in range(1, len(entries) + 1)]
+
     def render(self, header: BatchHeader, entries: Sequence[JournalEntry]) -> RenderedBatch:
         settings = header.settings
         dimensions = parse_dimensions(settings.get("sie_dimensions", ""))
         width = int(settings.get("sie_text_length") or 50)
         series = settings.get("sie_series") or "P"
-        names: Mapping[str, str] = settings.get("account_names") or {}
+        names: Mapping[str, str] = settings.get("accounts") or {}
         org_number = settings.get("sie_org_number", "")
         company = header.company_name or settings.get("sie_company_name") or org_number
         lines = [
