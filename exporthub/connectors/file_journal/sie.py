@@ -176,7 +176,7 @@ class SieFormat(JournalFormat):
                             erp_key=code,
                         )
                     )
-        for text in (entry.text, entry.reference, *(line.text for line in entry.lines)):
+        for text in dict.fromkeys([entry.text, entry.reference, *(li.text for li in entry.lines)]):
             if fit_text(text, ENCODING) is None:
                 found.append(
                     ValidationError(
