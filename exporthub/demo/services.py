@@ -60,6 +60,34 @@ MAPPINGS = [
     (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "Liabilities:Employees", "Owed to employees"),
     (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "Liabilities:Suppliers", "Supplier invoices"),
 ]
+# The second demo company files its export jobs as journal files: the sandbox's chart by its own
+# codes (Pleo's codes pass through as they are), plus the accounts Pleo sends no code for.
+JOURNAL_DEMO_COMPANY = "Fjord Studio AS"
+JOURNAL_FOLDER = "demo/journal"
+JOURNAL_ACCOUNTS = {
+    "6000": "Meals and entertainment",
+    "6010": "Travel",
+    "6020": "Software subscriptions",
+    "6030": "Office supplies",
+    "6040": "Mileage allowance",
+    "6050": "Per diem",
+    "6060": "Marketing",
+    "6070": "Consulting",
+    "6080": "Bank and card fees",
+    "6900": "Input VAT",
+    "6910": "Reverse-charge input VAT",
+    "6920": "Reverse-charge output VAT",
+    "5820": "Pleo wallet",
+    "2820": "Owed to employees",
+    "2400": "Supplier invoices",
+}
+JOURNAL_MAPPINGS = [
+    (Mapping.Kind.ACCOUNT, "vat:in", "6900", "Input VAT"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "out_of_pocket", "2820", "Owed to employees"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "mileage", "2820", "Owed to employees"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "2820", "Owed to employees"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2400", "Supplier invoices"),
+]
 # The sandbox's chart onto Tryton's generic English chart (devtools/tryton/local_setup.py). The
 # integration is strict (no fallback to Pleo's codes), so every category is mapped explicitly.
 # The uncoded "Miscellaneous" category and the reverse-charge and exempt tax codes stay unmapped

@@ -95,6 +95,59 @@ def tryton_backend(tryton_server, tryton_database):
         yield Backend(connector, TRYTON_CHART, count)
 
 
+FILE_JOURNAL_CHART = Chart(
+    expense="6000",
+    vat="6900",
+    payable="5820",
+    tax_code="I25",
+    dimension=("DEPT", "SALES"),
+)
+
+
+def file_journal_config(kind: str, folder, **settings) -> ConnectorConfig:
+    values = {
+        "folder": str(folder),
+        "company_name": "Nordlys Design ApS",
+        "accounts": {"6000": "Meals", "6900": "Input VAT", "5820": "Pleo wallet"},
+    }
+    values.update(settings)
+    return ConnectorConfig.objects.create(name=f"Journal {kind}", kind=kind, settings=values)
+
+
+def count_in_journal(connector) -> Callable[[str], int]:
+    """How many entries of a Pleo id the connection's files hold, read back independently
+    (the files are brought up to date with the register first, as at the end of a run)."""
+    from tests.connectors.journal_files import entries_of, read_journal
+
+    def count(pleo_id: str) -> int:
+        connector.post_many([])
+        found = 0
+        for path in connector.folder.glob(f"*.{connector.format.extension}"):
+            lines = entries_of(read_journal(path))
+            found += sum(1 for rows in lines.values() if rows[0]["pleo_id"] == pleo_id)
+        return found
+
+    return count
+
+
+def _file_journal_backend(kind, settings, db):
+    config = file_journal_config(kind, settings.DATA_DIR / "journal")
+    with build_connector(config) as connector:
+        yield Backend(connector, FILE_JOURNAL_CHART, count_in_journal(connector))
+
+
+@pytest.fixture
+def csv_journal_backend(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    yield from _file_journal_backend("csv_journal", settings, db)
+
+
+@pytest.fixture
+def xlsx_journal_backend(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    yield from _file_journal_backend("xlsx_journal", settings, db)
+
+
 @pytest.fixture(params=sorted(CONNECTORS))
 def backend(request) -> Backend:
     return request.getfixturevalue(f"{request.param}_backend")

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from exporthub.connectors.base import AccountUnknownError, ValidationError
 from tests.connectors.entries import make_entry, unbalanced
+
+# The file journals keep their register in the database (fixtures that need it dynamically
+# requested by the parametrised `backend` do not set the database up on their own).
+pytestmark = pytest.mark.django_db
 
 
 def test_it_posts_the_same_entry_only_once(backend):

@@ -9,8 +9,8 @@ in the batch (1, 2, ...), the `n` in its reference.
 CSV: UTF-8 with a byte-order mark (so spreadsheet programs do not guess a legacy code page),
 comma-separated, CRLF line ends (RFC 4180), a header row; amounts with a decimal point and
 exactly the currency's decimals (JPY `1200`, DKK `12.50`, KWD `1.250`), debit and credit
-unsigned, the other side empty. Text cells that a spreadsheet would run as a formula get a
-leading apostrophe (`core.csv_cells`).
+unsigned with the other side empty, the VAT amount signed (negative on refunds). Text cells
+that a spreadsheet would run as a formula get a leading apostrophe (`core.csv_cells`).
 
 XLSX: one sheet `Journal` with the same columns; amounts are numbers formatted with the
 currency's decimals, dates are dates, every text is written as a string (never a formula).
@@ -30,7 +30,7 @@ import xlsxwriter
 from exporthub.connectors.base import JournalEntry, JournalLine, ValidationError
 from exporthub.connectors.errors import ConnectorError
 from exporthub.connectors.file_journal.formats import BatchHeader, JournalFormat, RenderedBatch
-from exporthub.core.csv_cells import neutralise_row
+from exporthub.core.csv_cells import neutralise
 from exporthub.core.money import currency_exponent
 
 COLUMNS = (
@@ -98,19 +98,22 @@ class CsvJournalFormat(_Generic):
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for row in _rows(header, entries):
-            writer.writerow(neutralise_row(_csv_cell(row[column]) for column in COLUMNS))
+            writer.writerow(_csv_cell(row[column]) for column in COLUMNS)
         return RenderedBatch(
             content=buffer.getvalue().encode("utf-8-sig"),
             locators=self.locators(header, entries),
         )
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any) -> Any:
+    """Amounts and dates as written by us; every text through the formula guard."""
     if value is None:
         return ""
     if isinstance(value, dt.date):
         return value.isoformat()
-    return str(value)
+    if isinstance(value, Decimal):
+        return str(value)  # a VAT amount may be negative (refunds): a number, not a formula
+    return neutralise(value)
 
 
 class XlsxJournalFormat(_Generic):
