@@ -6,7 +6,7 @@ for every account the batch uses (named after the connection's chart, `settings[
 when it has one, else after the code), `#DIM`/`#OBJEKT` for the dimensions written, and one
 voucher per entry:
 
-    #VER "P" "" 20260428 "Client lunch Pleo 4113617"
+    #VER "P" "" 20260428 "Client lunch 0b0e6d1c-6f0e-4a53-9a56-8c1a7a3e0001"
     {
     #TRANS 6071 {1 "SALES"} 80.00 "" "Meals"
     ...
@@ -19,8 +19,8 @@ batches can never collide on a number (some systems overwrite a voucher whose nu
 already have). An entry's locator is its voucher's position in the file (1, 2, ...).
 Text fields are quoted, with `\\` before a quote or backslash, and fitted into CP437 (see
 `text.py`); texts are cut to `sie_text_length` characters (Fortnox, for one, refuses texts over
-50), the voucher text before "Pleo <reference>" (the reconciliation id, else the entry id),
-which always stays whole at its end.
+50), the voucher text before the Pleo entry id, which always stays whole at its end (the
+entry's one unique reference: Pleo's reconciliation id can be shared).
 
 Dimensions: `sie_dimensions` maps Pleo tag groups to SIE dimension numbers ("DEPT=1, PROJ=6";
 1 is the cost centre and 6 the project in the standard); tags of groups not listed there are
@@ -235,8 +235,8 @@ class SieFormat(JournalFormat):
 
 
 def voucher_text(entry: JournalEntry, width: int) -> str:
-    """The entry's text, cut so that the Pleo reference after it always fits."""
-    suffix = f"Pleo {entry.reference or entry.pleo_id}"
+    """The entry's text, cut so that the Pleo entry id after it always fits whole."""
+    suffix = entry.pleo_id
     text = _text(entry.text, max(width - len(suffix) - 1, 0))
     return f"{text} {suffix}" if text else suffix
 
