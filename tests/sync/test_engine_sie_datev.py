@@ -31,18 +31,17 @@ SETTINGS = {
 }
 
 
-@pytest.fixture(params=sorted(SETTINGS))
-def journal(request, pleo_connection, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+def make_journal(pleo_connection, kind: str, **settings) -> Integration:
     erp = ConnectorConfig.objects.create(
         name="Journal",
-        kind=request.param,
+        kind=kind,
         settings={
             "folder": "journal",
             "company_name": "Nordlys",
             "currency": "DKK",
             "accounts": JOURNAL_ACCOUNTS,
-            **SETTINGS[request.param],
+            **SETTINGS[kind],
+            **settings,
         },
     )
     integration = Integration.objects.create(
@@ -51,6 +50,12 @@ def journal(request, pleo_connection, settings, tmp_path):
     for kind, pleo_key, erp_key, _label in JOURNAL_MAPPINGS:
         integration.mappings.create(kind=kind, pleo_key=pleo_key, erp_key=erp_key)
     return integration
+
+
+@pytest.fixture(params=sorted(SETTINGS))
+def journal(request, pleo_connection, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return make_journal(pleo_connection, request.param)
 
 
 def booked(content: bytes, kind: str) -> dict[str, list[tuple[str, Decimal]]]:
@@ -100,3 +105,43 @@ def test_a_job_becomes_one_sie_or_datev_file_on_the_right_accounts(journal, comp
     remote = {str(i.entry.uuid): i for i in pleo_job(job).items.select_related("entry")}
     assert {remote[pleo_id].status for pleo_id in ids} == {"successful"}
     assert all(remote[p].external_id.startswith(f"{batch.name}#") for p in ids)
+
+
+# The sandbox's tax codes mapped to DATEV BU-Schlüssel, as a German company's tax mappings would.
+BU_KEYS = {"I25": "9", "E25": "9", "RC25": "94", "Z0": "40"}
+
+
+def test_datev_books_each_pleo_line_gross_with_its_mapped_bu_key(
+    pleo_connection, company, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    journal = make_journal(pleo_connection, "datev_journal", datev_vat="bu_key")
+    for pleo_code, bu_key in BU_KEYS.items():
+        journal.mappings.create(kind="tax_code", pleo_key=pleo_code, erp_key=bu_key)
+    ids = postable_entry_ids(company, 10)
+    sandbox.create_export_job(company, entry_ids=ids)
+
+    job = run(journal)
+
+    assert job.status == "completed"
+    content = django_settings.DATA_DIR / "journal" / FiledBatch.objects.get().file_name
+    _header, rows = read_datev(content.read_bytes())
+    by_entry = defaultdict(list)
+    for row in rows:
+        by_entry[row.fields["Beleginfo - Inhalt 1"]].append(row)
+    assert sorted(by_entry) == sorted(ids)
+    for pleo_id, entry_rows in by_entry.items():
+        pleo = AccountingEntry.objects.get(uuid=pleo_id, company=company)
+        lines = [line for line in pleo.lines if line["lineAmount"]["inWalletCurrency"]["value"]]
+        assert [
+            (row.account, int(row.amount * 100), row.bu_key, row.contra) for row in entry_rows
+        ] == [
+            (
+                line["account"]["code"],
+                line["lineAmount"]["inWalletCurrency"]["value"],
+                BU_KEYS[line["tax"]["code"]] if line.get("tax") else "",
+                CONTRA[pleo.item_type],
+            )
+            for line in lines
+        ]
+        assert int(sum(row.amount for row in entry_rows) * 100) == pleo.wallet_amount

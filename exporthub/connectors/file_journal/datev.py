@@ -44,6 +44,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -164,7 +165,7 @@ class DatevSettingsForm(forms.Form):
     datev_fiscal_year_start = forms.TypedChoiceField(
         coerce=int,
         initial=1,
-        choices=[(month, dt.date(2000, month, 1).strftime("%m")) for month in range(1, 13)],
+        choices=list(MONTHS.items()),
         label=gettext_lazy("Fiscal year starts in month"),
     )
     datev_account_length = forms.IntegerField(
