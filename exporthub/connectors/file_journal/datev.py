@@ -164,6 +164,8 @@ class DatevSettingsForm(forms.Form):
     )
     datev_fiscal_year_start = forms.TypedChoiceField(
         coerce=int,
+        required=False,
+        empty_value=1,
         initial=1,
         choices=list(MONTHS.items()),
         label=gettext_lazy("Fiscal year starts in month"),
@@ -176,6 +178,7 @@ class DatevSettingsForm(forms.Form):
         help_text=gettext_lazy("Digits of a general-ledger account (4 for SKR03/SKR04)."),
     )
     datev_vat = forms.ChoiceField(
+        required=False,
         initial="bu_key",
         choices=[
             ("bu_key", gettext_lazy("BU-Schlüssel from the tax mappings; DATEV books the VAT")),

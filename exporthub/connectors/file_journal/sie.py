@@ -86,6 +86,7 @@ class SieSettingsForm(forms.Form):
     )
     sie_series = forms.RegexField(
         regex=r"[0-9A-Za-z]{1,4}",
+        required=False,
         initial="P",
         label=gettext_lazy("Voucher series"),
         help_text=gettext_lazy("The series the importing system books the vouchers in."),
@@ -93,6 +94,7 @@ class SieSettingsForm(forms.Form):
     sie_text_length = forms.IntegerField(
         min_value=20,
         max_value=200,
+        required=False,
         initial=50,
         label=gettext_lazy("Longest text"),
         help_text=gettext_lazy("Voucher and line texts are cut to this many characters."),
