@@ -20,6 +20,8 @@ CONNECTORS: dict[str, str] = {
     "tryton": "exporthub.connectors.tryton.connector.TrytonConnector",
     "csv_journal": "exporthub.connectors.file_journal.connector.CsvJournalConnector",
     "xlsx_journal": "exporthub.connectors.file_journal.connector.XlsxJournalConnector",
+    "sie4_journal": "exporthub.connectors.file_journal.connector.SieJournalConnector",
+    "datev_journal": "exporthub.connectors.file_journal.connector.DatevJournalConnector",
 }
 
 

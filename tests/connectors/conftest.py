@@ -148,6 +148,59 @@ def xlsx_journal_backend(db, settings, tmp_path):
     yield from _file_journal_backend("xlsx_journal", settings, db)
 
 
+# SIE and DATEV: the same journal, read back by the strict readers of tests/connectors/file_formats.
+SIE_SETTINGS = {"currency": "EUR", "sie_org_number": "556677-8899", "sie_series": "P"}
+DATEV_SETTINGS = {
+    "datev_consultant": 1234567,
+    "datev_client": 10001,
+    "datev_account_length": 4,
+    "datev_fiscal_year_start": 1,
+    "datev_vat": "rows",  # the contract's tax code (I25) is no BU-Schlüssel
+}
+
+
+def count_in_strict_files(connector, ids_in: Callable[[bytes], list[str]]) -> Callable[[str], int]:
+    def count(pleo_id: str) -> int:
+        connector.post_many([])
+        paths = connector.folder.glob(f"*.{connector.format.extension}")
+        return sum(ids_in(path.read_bytes()).count(pleo_id) for path in paths)
+
+    return count
+
+
+def datev_entry_ids(rows) -> list[str]:
+    """One Pleo id per entry: an entry's rows follow each other."""
+    ids = [row.fields["Beleginfo - Inhalt 1"] for row in rows]
+    return [pleo_id for n, pleo_id in enumerate(ids) if n == 0 or ids[n - 1] != pleo_id]
+
+
+@pytest.fixture
+def sie4_journal_backend(db, settings, tmp_path):
+    from tests.connectors.file_formats.sie_reader import read_sie
+
+    settings.DATA_DIR = tmp_path
+    config = file_journal_config("sie4_journal", tmp_path / "journal", **SIE_SETTINGS)
+    with build_connector(config) as connector:
+        count = count_in_strict_files(
+            connector, lambda data: [v.text.rsplit(" ", 1)[-1] for v in read_sie(data).vouchers]
+        )
+        yield Backend(connector, FILE_JOURNAL_CHART, count)
+
+
+@pytest.fixture
+def datev_journal_backend(db, settings, tmp_path):
+    from tests.connectors.file_formats.datev_reader import read_datev
+
+    settings.DATA_DIR = tmp_path
+    config = file_journal_config("datev_journal", tmp_path / "journal", **DATEV_SETTINGS)
+    with build_connector(config) as connector:
+        count = count_in_strict_files(
+            connector,
+            lambda data: datev_entry_ids(read_datev(data)[1]),
+        )
+        yield Backend(connector, FILE_JOURNAL_CHART, count)
+
+
 @pytest.fixture(params=sorted(CONNECTORS))
 def backend(request) -> Backend:
     return request.getfixturevalue(f"{request.param}_backend")

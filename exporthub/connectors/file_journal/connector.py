@@ -188,7 +188,9 @@ class FileJournalConnector(Connector):
             )
             if filed is not None:  # filed by someone else meanwhile
                 return self._ref(filed.batch, filed.locator)
-            batch = self._open_batch(entry.batch_key or self.run_key)
+            split = self.format.batch_key(entry, self.settings)
+            key = entry.batch_key or self.run_key
+            batch = self._open_batch(f"{key}|{split}" if split else key)
             entries = [*self._entries(batch), entry]
             locator = self.format.locators(self._header(batch, entries), entries)[-1]
             FiledEntry.objects.create(
@@ -368,3 +370,15 @@ class XlsxJournalConnector(FileJournalConnector):
     kind = "xlsx_journal"
     label = "XLSX journal file (Excel)"
     format_key = "xlsx"
+
+
+class SieJournalConnector(FileJournalConnector):
+    kind = "sie4_journal"
+    label = "SIE 4 file (4I import)"
+    format_key = "sie4"
+
+
+class DatevJournalConnector(FileJournalConnector):
+    kind = "datev_journal"
+    label = "DATEV Buchungsstapel (EXTF)"
+    format_key = "datev"

@@ -91,6 +91,11 @@ class JournalFormat:
         """The whole file for the batch, with one locator per entry (see the module rules)."""
         raise NotImplementedError
 
+    def batch_key(self, entry: JournalEntry, settings: Mapping[str, Any]) -> str:
+        """Entries whose keys differ never share a batch ("" for formats without such a rule;
+        DATEV: the fiscal year, as its dates carry no year)."""
+        return ""
+
     def locators(self, header: BatchHeader, entries: Sequence[JournalEntry]) -> list[str]:
         """The locators `render()` gives these entries. The connector asks for them each time it
         files an entry, so a format whose locators are cheap to know (a position, a row count)
@@ -102,6 +107,8 @@ class JournalFormat:
 FORMATS: dict[str, str] = {
     "csv": "exporthub.connectors.file_journal.generic.CsvJournalFormat",
     "xlsx": "exporthub.connectors.file_journal.generic.XlsxJournalFormat",
+    "sie4": "exporthub.connectors.file_journal.sie.SieFormat",
+    "datev": "exporthub.connectors.file_journal.datev.DatevFormat",
 }
 
 
