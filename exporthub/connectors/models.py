@@ -109,6 +109,8 @@ class FiledBatch(models.Model):
     # What the batch collects: the Pleo export job id (JournalEntry.batch_key), or a key of
     # one connector run for entries posted on their own.
     key = models.CharField(max_length=100)
+    # A format may split one key's entries over several batches (DATEV: one per fiscal year).
+    part = models.CharField(max_length=50, blank=True)
     number = models.PositiveIntegerField()
     name = models.CharField(max_length=100)
     file_name = models.CharField(max_length=255)

@@ -188,9 +188,8 @@ class FileJournalConnector(Connector):
             )
             if filed is not None:  # filed by someone else meanwhile
                 return self._ref(filed.batch, filed.locator)
-            split = self.format.batch_key(entry, self.settings)
-            key = entry.batch_key or self.run_key
-            batch = self._open_batch(f"{key}|{split}" if split else key)
+            part = self.format.batch_key(entry, self.settings)
+            batch = self._open_batch(entry.batch_key or self.run_key, part)
             entries = [*self._entries(batch), entry]
             locator = self.format.locators(self._header(batch, entries), entries)[-1]
             FiledEntry.objects.create(
@@ -220,10 +219,11 @@ class FileJournalConnector(Connector):
 
     # -- the register and the files ----------------------------------------------------------
 
-    def _open_batch(self, key: str) -> FiledBatch:
-        """The open batch collecting `key` (the connection's row is locked), new if none."""
+    def _open_batch(self, key: str, part: str) -> FiledBatch:
+        """The open batch collecting `key` (and the format's `part` of it), new if none; call
+        with the connection's row locked."""
         batch = (
-            FiledBatch.objects.filter(config=self.config, key=key, closed_at=None)
+            FiledBatch.objects.filter(config=self.config, key=key, part=part, closed_at=None)
             .order_by("-number")
             .first()
         )
@@ -235,6 +235,7 @@ class FileJournalConnector(Connector):
         return FiledBatch.objects.create(
             config=self.config,
             key=key,
+            part=part,
             number=number,
             name=name,
             file_name=f"{name}.{self.format.extension}",
