@@ -335,3 +335,24 @@ def test_a_file_is_downloadable_and_made_again_when_it_went_missing(
     assert client.get(reverse("dashboard:filed-batch-download", args=[batch.pk])).status_code == (
         404
     )
+
+
+def test_a_job_over_two_fiscal_years_gets_one_datev_file_per_year_listed_with_the_job(db):
+    from types import SimpleNamespace
+
+    from exporthub.dashboard.batch_files import batches_of
+    from tests.connectors.conftest import DATEV_SETTINGS
+
+    config = file_journal_config("datev_journal", "journal", **DATEV_SETTINGS)
+    entries = [in_currency("EUR", "100.00", "25.00") for _ in range(3)]
+    entries[1] = entries[1].replace(date=dt.date(2025, 12, 30))
+    with build_connector(config) as connector:
+        refs = [connector.post(entry) for entry in entries]
+
+    job = SimpleNamespace(pleo_id=uuid.UUID(JOB))
+    batches = list(batches_of(job))
+    assert [(b.key, b.part, b.entry_count) for b in batches] == [
+        (JOB, "2026-01-01", 2),
+        (JOB, "2025-01-01", 1),
+    ]
+    assert [ref.id.split("#")[0] for ref in refs] == ["pleo-00001", "pleo-00002", "pleo-00001"]
