@@ -60,34 +60,55 @@ MAPPINGS = [
     (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "Liabilities:Employees", "Owed to employees"),
     (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "Liabilities:Suppliers", "Supplier invoices"),
 ]
-# The second demo company files its export jobs as journal files: the sandbox's chart by its own
-# codes (Pleo's codes pass through as they are), plus the accounts Pleo sends no code for.
-JOURNAL_DEMO_COMPANY = "Fjord Studio ApS"
+# The second demo company, a Swedish one, files each export job as an SIE 4 import file (4I) for
+# its books, on accounts of the Swedish BAS chart: the sandbox's categories, VAT accounts and
+# contra accounts are all mapped explicitly (a Pleo code that is no BAS account fails, as the
+# chart names the accounts the file may use). The uncoded category and the foreign VAT stay
+# unmapped on purpose, to show failures.
+JOURNAL_DEMO_COMPANY = "Fjällbacka Design AB"
 JOURNAL_FOLDER = "demo/journal"
-JOURNAL_KIND = "csv_journal"
+JOURNAL_KIND = "sie4_journal"
+JOURNAL_SETTINGS = {
+    "currency": "SEK",
+    "sie_org_number": "556677-8899",
+    "sie_series": "P",
+    "sie_dimensions": "DEPT=1, PROJECT=6",  # cost centre and project, as the standard numbers them
+}
 JOURNAL_ACCOUNTS = {
-    "6000": "Meals and entertainment",
-    "6010": "Travel",
-    "6020": "Software subscriptions",
-    "6030": "Office supplies",
-    "6040": "Mileage allowance",
-    "6050": "Per diem",
-    "6060": "Marketing",
-    "6070": "Consulting",
-    "6080": "Bank and card fees",
-    "6900": "Input VAT",
-    "6910": "Reverse-charge input VAT",
-    "6920": "Reverse-charge output VAT",
-    "5820": "Pleo wallet",
-    "2820": "Owed to employees",
-    "2400": "Supplier invoices",
+    "1940": "Övriga bankkonton (Pleo)",
+    "2440": "Leverantörsskulder",
+    "2614": "Utgående moms omvänd skattskyldighet, 25 %",
+    "2641": "Debiterad ingående mervärdesskatt",
+    "2645": "Beräknad ingående mervärdesskatt på förvärv från utlandet",
+    "2890": "Övriga kortfristiga skulder (utlägg)",
+    "5420": "Programvaror",
+    "5800": "Resekostnader",
+    "5910": "Annonsering",
+    "6071": "Representation, avdragsgill",
+    "6110": "Kontorsmateriel",
+    "6550": "Konsultarvoden",
+    "6570": "Bankkostnader",
+    "7321": "Skattefria traktamenten, Sverige",
+    "7331": "Skattefria bilersättningar",
 }
 JOURNAL_MAPPINGS = [
-    (Mapping.Kind.ACCOUNT, "vat:in", "6900", "Input VAT"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "out_of_pocket", "2820", "Owed to employees"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "mileage", "2820", "Owed to employees"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "2820", "Owed to employees"),
-    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2400", "Supplier invoices"),
+    (Mapping.Kind.ACCOUNT, "6000", "6071", "Representation, avdragsgill"),
+    (Mapping.Kind.ACCOUNT, "6010", "5800", "Resekostnader"),
+    (Mapping.Kind.ACCOUNT, "6020", "5420", "Programvaror"),
+    (Mapping.Kind.ACCOUNT, "6030", "6110", "Kontorsmateriel"),
+    (Mapping.Kind.ACCOUNT, "6040", "7331", "Skattefria bilersättningar"),
+    (Mapping.Kind.ACCOUNT, "6050", "7321", "Skattefria traktamenten, Sverige"),
+    (Mapping.Kind.ACCOUNT, "6060", "5910", "Annonsering"),
+    (Mapping.Kind.ACCOUNT, "6070", "6550", "Konsultarvoden"),
+    (Mapping.Kind.ACCOUNT, "6080", "6570", "Bankkostnader"),
+    (Mapping.Kind.ACCOUNT, "vat:in", "2641", "Debiterad ingående mervärdesskatt"),
+    (Mapping.Kind.ACCOUNT, "6910", "2645", "Beräknad ingående moms, förvärv från utlandet"),
+    (Mapping.Kind.ACCOUNT, "6920", "2614", "Utgående moms omvänd skattskyldighet, 25 %"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "5820", "1940", "Övriga bankkonton (Pleo)"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "out_of_pocket", "2890", "Övriga kortfristiga skulder"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "mileage", "2890", "Övriga kortfristiga skulder"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "2890", "Övriga kortfristiga skulder"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2440", "Leverantörsskulder"),
 ]
 # The sandbox's chart onto Tryton's generic English chart (devtools/tryton/local_setup.py). The
 # integration is strict (no fallback to Pleo's codes), so every category is mapped explicitly.
@@ -189,13 +210,16 @@ def seed_demo(
 
 @transaction.atomic
 def seed_journal_demo(*, base_url: str, entries: int = DEMO_ENTRIES) -> JournalDemoState:
-    """A second sandbox company with a pending job, wired to a file journal (one batch file per
+    """A second sandbox company with a pending job, wired to a file journal (an SIE 4 file per
     export job, downloadable from the job page). Idempotent like `seed_demo`."""
     folder = settings.DATA_DIR / JOURNAL_FOLDER
     company = Company.objects.filter(name=JOURNAL_DEMO_COMPANY).first()
     created = company is None
     if created:
-        company, api_key = sandbox.create_company(name=JOURNAL_DEMO_COMPANY, currency="DKK")
+        company, api_key = sandbox.create_company(name=JOURNAL_DEMO_COMPANY, currency="SEK")
+        company.country = "SE"
+        company.registration_number = JOURNAL_SETTINGS["sie_org_number"]
+        company.save(update_fields=["country", "registration_number"])
         sandbox.seed_company(company, entries=entries, seed=2027)
         sandbox.create_export_job(company)
         pleo = PleoConnection.objects.create(
@@ -211,9 +235,9 @@ def seed_journal_demo(*, base_url: str, entries: int = DEMO_ENTRIES) -> JournalD
             settings={
                 "folder": JOURNAL_FOLDER,
                 "company_name": company.name,
-                "currency": company.currency,
                 "accounts": JOURNAL_ACCOUNTS,
                 "tax_codes": LEDGER_TAX_CODES,
+                **JOURNAL_SETTINGS,
             },
         )
         _integrate(pleo, journal, JOURNAL_MAPPINGS)

@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from exporthub.connectors.models import ConnectorConfig, FiledBatch, FiledEntry
-from exporthub.demo.services import JOURNAL_ACCOUNTS, JOURNAL_MAPPINGS
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import AccountingEntry
 from exporthub.sync.detection import poll_integration
@@ -27,6 +26,7 @@ from exporthub.sync.models import ExportItem, ExportJob, Integration
 from tests.connectors.journal_files import entries_of, read_journal
 from tests.processes import PYTHON, ROOT, child_env
 from tests.sync.helpers import pleo_job, postable_entry_ids, run
+from tests.sync.journal_chart import JOURNAL_ACCOUNTS, JOURNAL_MAPPINGS
 
 CONTRA = {
     "card_purchase": "5820",

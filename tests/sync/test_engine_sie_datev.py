@@ -10,13 +10,13 @@ import pytest
 from django.conf import settings as django_settings
 
 from exporthub.connectors.models import ConnectorConfig, FiledBatch
-from exporthub.demo.services import JOURNAL_ACCOUNTS, JOURNAL_MAPPINGS
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import AccountingEntry
 from exporthub.sync.models import Integration
 from tests.connectors.file_formats.datev_reader import read_datev
 from tests.connectors.file_formats.sie_reader import read_sie
 from tests.sync.helpers import pleo_job, postable_entry_ids, run
+from tests.sync.journal_chart import JOURNAL_ACCOUNTS, JOURNAL_MAPPINGS
 from tests.sync.test_engine_file_journal import CONTRA, VAT_ACCOUNTS
 
 SETTINGS = {
