@@ -27,8 +27,11 @@ $(VENV)/.installed-run-tryton: pyproject.toml requirements.lock | $(BIN)/python
 	$(PIP_INSTALL) -e '.[beancount,tryton]'
 	touch $@ $(VENV)/.installed-run
 
-$(VENV)/.installed-dev: pyproject.toml requirements.lock | $(BIN)/python
-	$(PIP_INSTALL) -e '.[dev]'
+# The development install also brings the example third-party connector (its own package, found
+# by its entry point like any connector; the conformance kit and the dashboard tests use it).
+EXAMPLE_CONNECTOR := tests/connector_example
+$(VENV)/.installed-dev: pyproject.toml requirements.lock $(EXAMPLE_CONNECTOR)/pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev]' -e $(EXAMPLE_CONNECTOR)
 	touch $@ $(VENV)/.installed-run $(VENV)/.installed-run-tryton
 
 var/local.env: | $(BIN)/python $(RUN_STAMP)

@@ -6,7 +6,7 @@ import os
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from exporthub.connectors.registry import connector_choices, get_connector_class
+from exporthub.connectors.registry import connector_choices, find_connector_class
 from exporthub.core.fields import EncryptedTextField, unreadable_secrets
 
 
@@ -56,8 +56,14 @@ class ConnectorConfig(models.Model):
         self.secrets = json.dumps(secrets, sort_keys=True)
 
     def secrets_set(self) -> list[str]:
-        """Names of the connector's secret fields that have a value (for "••• set" displays)."""
-        fields = get_connector_class(self.kind).secret_fields
+        """Names of the connector's secret fields that have a value (for "••• set" displays).
+
+        For a connector that is not installed here, the names of the stored secrets.
+        """
+        connector = find_connector_class(self.kind)
+        if connector is None:
+            return sorted(self._secrets())
+        fields = connector.secret_fields
         return [name for name in fields if self.secret(name)]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from exporthub.connectors.models import MasterDataRecord
-from exporthub.connectors.registry import get_connector_class
+from exporthub.connectors.registry import find_connector_class
 from exporthub.pleo.errors import PleoPayloadError
 from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 from exporthub.sync.mapping import MappingTable, Resolution
@@ -41,7 +41,8 @@ class ErpRecords:
         config = integration.erp_connection
         rows = config.master_data.values_list("kind", "code", "name", "active")
         records, names = {}, {}
-        by_name = getattr(get_connector_class(config.kind), "accounts_by_name", False)
+        connector = find_connector_class(config.kind)
+        by_name = connector is not None and connector.accounts_by_name
         for kind, code, name, active in rows:
             records[(kind, code)] = active
             if by_name and kind == MasterDataRecord.Kind.ACCOUNT and name:

@@ -1,7 +1,8 @@
-"""Fixtures for the connector tests: one real back end per registered connector kind.
+"""Fixtures for the connector tests: a real back end per built-in connector.
 
-Every `<kind>_backend` fixture returns a `Backend`; `backend` is parametrised over the registry,
-so the contract tests in test_contract.py run against every connector.
+The contract every connector keeps is checked by the conformance kit
+(`exporthub.connectors.testing`, run in test_conformance_*.py); these fixtures serve the
+connectors' own tests.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from devtools.tryton.localserver import TrytonServer
 from exporthub.connectors.base import Connector
 from exporthub.connectors.models import ConnectorConfig
-from exporthub.connectors.registry import CONNECTORS, build_connector
+from exporthub.connectors.registry import build_connector
 from tests.connectors.entries import Chart
 
 BEANCOUNT_CHART = Chart(
@@ -200,7 +201,3 @@ def datev_journal_backend(db, settings, tmp_path):
         )
         yield Backend(connector, FILE_JOURNAL_CHART, count)
 
-
-@pytest.fixture(params=sorted(CONNECTORS))
-def backend(request) -> Backend:
-    return request.getfixturevalue(f"{request.param}_backend")

@@ -83,14 +83,3 @@ def test_it_backs_off_exponentially_with_a_cap():
         timedelta(seconds=120),
         timedelta(hours=1),
     ]
-
-
-def test_a_connector_whose_optional_dependency_is_missing_is_not_offered(monkeypatch):
-    from exporthub.connectors import registry
-
-    monkeypatch.setitem(registry.CONNECTORS, "ledgerly", "ledgerly_not_installed.Connector")
-
-    kinds = [kind for kind, _label in registry.connector_choices()]
-
-    assert "ledgerly" not in kinds
-    assert {"beancount", "tryton"} <= set(kinds)

@@ -8,7 +8,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from exporthub.connectors.models import ConnectorConfig
-from exporthub.connectors.registry import CONNECTORS, get_connector_class
+from exporthub.connectors.registry import (
+    available_connectors,
+    connector_choices,
+    get_connector_class,
+)
 from exporthub.connectors.settings_policy import settings_problems
 from exporthub.core.access import ADMIN, role_required
 from exporthub.core.activity import log_activity
@@ -20,7 +24,7 @@ from exporthub.dashboard.forms import ErpConnectionForm
 def erp_connection_list(request: HttpRequest) -> HttpResponse:
     context = {
         "connections": ConnectorConfig.objects.order_by("name"),
-        "kinds": [(kind, get_connector_class(kind).label) for kind in CONNECTORS],
+        "kinds": connector_choices(),
     }
     return render(request, "dashboard/settings/erp_list.html", context)
 
@@ -50,7 +54,7 @@ def _settings_form(kind: str, config: ConnectorConfig | None, data=None) -> form
 def erp_connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     config = get_object_or_404(ConnectorConfig, pk=pk) if pk else None
     kind = config.kind if config else request.GET.get("kind", "")
-    if kind not in CONNECTORS:
+    if kind not in available_connectors():
         raise Http404(_("Unknown connector."))
     data = request.POST if request.method == "POST" else None
     form = ErpConnectionForm(data, initial={"name": config.name if config else ""}, config=config)

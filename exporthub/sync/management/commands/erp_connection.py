@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from exporthub.connectors.errors import ConnectorError
 from exporthub.connectors.models import ConnectorConfig
-from exporthub.connectors.registry import CONNECTORS, build_connector, get_connector_class
+from exporthub.connectors.registry import available_connectors, build_connector, get_connector_class
 from exporthub.connectors.settings_policy import settings_problems
 from exporthub.core.activity import log_activity
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("--kind", choices=sorted(CONNECTORS), help="The connector.")
+        parser.add_argument("--kind", choices=sorted(available_connectors()), help="The connector.")
         parser.add_argument(
             "--set",
             dest="setting",

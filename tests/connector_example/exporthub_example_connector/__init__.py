@@ -1,0 +1,1 @@
+"""An example third-party exporthub connector: journal entries into a SQLite books file."""
