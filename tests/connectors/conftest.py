@@ -115,42 +115,6 @@ def file_journal_config(kind: str, folder, **settings) -> ConnectorConfig:
     return ConnectorConfig.objects.create(name=f"Journal {kind}", kind=kind, settings=values)
 
 
-def count_in_journal(connector) -> Callable[[str], int]:
-    """How many entries of a Pleo id the connection's files hold, read back independently
-    (the files are brought up to date with the register first, as at the end of a run)."""
-    from tests.connectors.journal_files import entries_of, read_journal
-
-    def count(pleo_id: str) -> int:
-        connector.post_many([])
-        found = 0
-        for path in connector.folder.glob(f"*.{connector.format.extension}"):
-            lines = entries_of(read_journal(path))
-            found += sum(1 for rows in lines.values() if rows[0]["pleo_id"] == pleo_id)
-        return found
-
-    return count
-
-
-def _file_journal_backend(kind, settings, db):
-    config = file_journal_config(kind, settings.DATA_DIR / "journal")
-    with build_connector(config) as connector:
-        yield Backend(connector, FILE_JOURNAL_CHART, count_in_journal(connector))
-
-
-@pytest.fixture
-def csv_journal_backend(db, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    yield from _file_journal_backend("csv_journal", settings, db)
-
-
-@pytest.fixture
-def xlsx_journal_backend(db, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    yield from _file_journal_backend("xlsx_journal", settings, db)
-
-
-# SIE and DATEV: the same journal, read back by the strict readers of tests/connectors/file_formats.
-SIE_SETTINGS = {"currency": "EUR", "sie_org_number": "556677-8899", "sie_series": "P"}
 DATEV_SETTINGS = {
     "datev_consultant": 1234567,
     "datev_client": 10001,
@@ -158,46 +122,3 @@ DATEV_SETTINGS = {
     "datev_fiscal_year_start": 1,
     "datev_vat": "rows",  # the contract's tax code (I25) is no BU-Schlüssel
 }
-
-
-def count_in_strict_files(connector, ids_in: Callable[[bytes], list[str]]) -> Callable[[str], int]:
-    def count(pleo_id: str) -> int:
-        connector.post_many([])
-        paths = connector.folder.glob(f"*.{connector.format.extension}")
-        return sum(ids_in(path.read_bytes()).count(pleo_id) for path in paths)
-
-    return count
-
-
-def datev_entry_ids(rows) -> list[str]:
-    """One Pleo id per entry: an entry's rows follow each other."""
-    ids = [row.fields["Beleginfo - Inhalt 1"] for row in rows]
-    return [pleo_id for n, pleo_id in enumerate(ids) if n == 0 or ids[n - 1] != pleo_id]
-
-
-@pytest.fixture
-def sie4_journal_backend(db, settings, tmp_path):
-    from tests.connectors.file_formats.sie_reader import read_sie
-
-    settings.DATA_DIR = tmp_path
-    config = file_journal_config("sie4_journal", tmp_path / "journal", **SIE_SETTINGS)
-    with build_connector(config) as connector:
-        count = count_in_strict_files(
-            connector, lambda data: [v.text.rsplit(" ", 1)[-1] for v in read_sie(data).vouchers]
-        )
-        yield Backend(connector, FILE_JOURNAL_CHART, count)
-
-
-@pytest.fixture
-def datev_journal_backend(db, settings, tmp_path):
-    from tests.connectors.file_formats.datev_reader import read_datev
-
-    settings.DATA_DIR = tmp_path
-    config = file_journal_config("datev_journal", tmp_path / "journal", **DATEV_SETTINGS)
-    with build_connector(config) as connector:
-        count = count_in_strict_files(
-            connector,
-            lambda data: datev_entry_ids(read_datev(data)[1]),
-        )
-        yield Backend(connector, FILE_JOURNAL_CHART, count)
-

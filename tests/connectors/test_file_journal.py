@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -215,7 +216,6 @@ def test_a_failed_write_leaves_the_old_file_and_the_register_intact(db, monkeypa
     first, second = corpus()[:2]
     connector = build_connector(config)
     connector.post(first)
-    connector.post_many([])  # the page ends: the file is written
     path = config_folder(config) / "pleo-00001.csv"
     old = path.read_bytes()
 
@@ -238,16 +238,17 @@ def test_a_failed_write_leaves_the_old_file_and_the_register_intact(db, monkeypa
 
 
 KILLED_WRITE = """
-import os, signal, sys
+import json, os, signal, sys
 import django
 django.setup()
-from exporthub.connectors.models import ConnectorConfig, FiledBatch
+from exporthub.connectors.file_journal.serialise import entry_from_json
+from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import build_connector
 connector = build_connector(ConnectorConfig.objects.get(pk=int(sys.argv[1])))
 def die(*args):
     os.kill(os.getpid(), signal.SIGKILL)
 os.replace = die  # dies with the new file fully written under its temporary name
-connector.write(FiledBatch.objects.get())
+connector.post(entry_from_json(json.loads(sys.argv[2])))
 """
 
 
@@ -255,15 +256,12 @@ connector.write(FiledBatch.objects.get())
 def test_a_process_killed_while_writing_leaves_the_old_file_whole(settings):
     config = file_journal_config("csv_journal", "journal")
     first, second = corpus()[:2]
-    connector = build_connector(config)
-    connector.post(first)
-    connector.post_many([])
+    build_connector(config).post(first)
     path = config_folder(config) / "pleo-00001.csv"
     old = path.read_bytes()
-    connector.post(second)  # filed in the register, the file not yet written
 
     child = subprocess.run(
-        [PYTHON, "-c", KILLED_WRITE, str(config.pk)],
+        [PYTHON, "-c", KILLED_WRITE, str(config.pk), json.dumps(entry_to_json(second))],
         cwd=ROOT,
         env=child_env(EXPORTHUB_DATA_DIR=str(settings.DATA_DIR)),
         capture_output=True,
@@ -272,8 +270,12 @@ def test_a_process_killed_while_writing_leaves_the_old_file_whole(settings):
     assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
     assert path.read_bytes() == old  # the old file, whole
     assert len(read_csv(old)) == 3
-    connector.close()  # the next write completes from the register
+    batch = FiledBatch.objects.get()
+    assert batch.entry_count == 2 and not batch.is_written  # the register has the entry
+    with build_connector(config) as connector:  # the next run finds it and writes the file
+        assert connector.post(second).id == "pleo-00001#2"
     assert len(read_csv(path.read_bytes())) == 6
+    assert FiledEntry.objects.count() == 2
 
 
 def test_the_folder_must_be_set_and_inside_the_data_folder(db, tmp_path_factory):

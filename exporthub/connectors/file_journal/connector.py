@@ -20,11 +20,12 @@ entry already filed (in any batch, ever) returns its original reference and file
 The file is materialised from the register: rendered whole by the format, written to a
 temporary file in the same folder, fsync-ed and renamed over the old file (`os.replace`), so a
 process that dies at any point leaves the old or the new file, never a torn one, and a register
-`find()` trusts. It is written at the end of each `post_many()` page, when the connector closes
-(the end of every job run) and, if it is behind the register, when it is downloaded — not after
-every `post()`, which would make posting N entries cost O(N²) renders. A batch is closed when
-the run that filed into it closes: a closed batch's file never changes again, and a later run of
-the same job (retries) files into a new batch.
+`find()` trusts. It is written after each `post()` and once per `post_many()` page (the engine
+posts pages, so a job of N entries costs N/page renders, not N), and again when the connector
+closes or a download finds it behind the register (a write that failed, a process that died
+between filing and writing). A batch is closed when the run that filed into it closes: a closed
+batch's file never changes again, and a later run of the same job (retries) files into a new
+batch.
 """
 
 from __future__ import annotations
@@ -166,26 +167,44 @@ class FileJournalConnector(Connector):
         return problems
 
     def find(self, pleo_id: str) -> ExternalRef | None:
-        filed = (
+        filed = self._filed_entry(pleo_id)
+        return None if filed is None else self._ref(filed.batch, filed.locator)
+
+    def _filed_entry(self, pleo_id: str) -> FiledEntry | None:
+        return (
             FiledEntry.objects.filter(config=self.config, pleo_id=pleo_id)
             .select_related("batch")
             .first()
         )
-        return None if filed is None else self._ref(filed.batch, filed.locator)
 
     def post(self, entry: JournalEntry) -> ExternalRef:
-        ref = self.find(entry.pleo_id)
-        if ref is not None:
-            return ref
+        ref = self._file(entry)
+        self._write_filed()
+        return ref
+
+    def post_many(self, entries: Sequence[JournalEntry]) -> list[ExternalRef | ConnectorError]:
+        """File the page entry by entry, then write each touched batch's file once."""
+        results: list[ExternalRef | ConnectorError] = []
+        for entry in entries:
+            try:
+                results.append(self._file(entry))
+            except ConnectorError as error:
+                results.append(error)
+        self._write_filed()
+        return results
+
+    def _file(self, entry: JournalEntry) -> ExternalRef:
+        """File `entry` into the register (once ever) and return its reference."""
+        filed = self._filed_entry(entry.pleo_id)
+        if filed is not None:
+            if not filed.batch.is_written:  # a run died between filing and writing the file
+                self._filed.setdefault(filed.batch_id, [])
+            return self._ref(filed.batch, filed.locator)
         self.ensure_valid(entry)
         with transaction.atomic():
             # One filer per connection at a time: numbers, positions and the register agree.
             ConnectorConfig.objects.select_for_update().only("pk").get(pk=self.config.pk)
-            filed = (
-                FiledEntry.objects.filter(config=self.config, pleo_id=entry.pleo_id)
-                .select_related("batch")
-                .first()
-            )
+            filed = self._filed_entry(entry.pleo_id)
             if filed is not None:  # filed by someone else meanwhile
                 return self._ref(filed.batch, filed.locator)
             part = self.format.batch_key(entry, self.settings)
@@ -204,11 +223,6 @@ class FileJournalConnector(Connector):
             batch.entry_count = len(entries)
         self._filed[batch.pk] = entries
         return self._ref(batch, locator)
-
-    def post_many(self, entries: Sequence[JournalEntry]) -> list[ExternalRef | ConnectorError]:
-        results = super().post_many(entries)
-        self._write_filed()
-        return results
 
     def attach_receipts(self, ref: ExternalRef, entry: JournalEntry) -> None:
         """The file links each entry to its item in Pleo, which holds the receipts."""
