@@ -169,7 +169,7 @@ def test_an_entry_round_trips_through_the_register_exactly():
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_an_entry_filed_once_keeps_its_reference_and_later_runs_write_nothing(kind, db):
+def test_an_entry_filed_once_keeps_its_reference_and_later_runs_write_nothing(kind, db, settings):
     config = file_journal_config(kind, "journal")
     entry = corpus()[0]
     with build_connector(config) as connector:
@@ -184,7 +184,8 @@ def test_an_entry_filed_once_keeps_its_reference_and_later_runs_write_nothing(ki
 
     assert FiledEntry.objects.count() == 1 and FiledBatch.objects.count() == 1
     assert (path.read_bytes(), path.stat().st_mtime_ns) == before
-    assert ref.url.endswith(reverse("dashboard:filed-batch-download", args=[1]))
+    download = reverse("dashboard:filed-batch-download", args=[FiledBatch.objects.get().pk])
+    assert ref.url == f"{settings.PUBLIC_URL}{download}"
 
 
 def config_folder(config):
