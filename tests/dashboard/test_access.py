@@ -6,12 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from exporthub.connectors.models import ConnectorConfig, FiledBatch
-from exporthub.connectors.registry import build_connector
 from exporthub.sync.models import BackgroundOperation, ExportItem, OperationKind
-from tests.connectors.conftest import FILE_JOURNAL_CHART
-from tests.connectors.entries import make_entry
-from tests.dashboard.conftest import make_user
+from tests.dashboard.conftest import batch_of, make_user
 
 ORDER = {None: 0, "viewer": 1, "accountant": 2, "admin": 3}
 # (url name, kwargs names, least role, method)
@@ -80,16 +76,6 @@ def test_it_lists_every_dashboard_url():
     assert {f"dashboard:{p.name}" for p in urlpatterns} == {
         name for name, *_ in PAGES if name.startswith("dashboard:")
     }
-
-
-def batch_of(job, folder) -> int:
-    """A CSV journal's batch file holding an entry of `job`."""
-    config, _ = ConnectorConfig.objects.get_or_create(
-        name="Journal", kind="csv_journal", defaults={"settings": {"folder": str(folder)}}
-    )
-    with build_connector(config) as connector:
-        connector.post(make_entry(FILE_JOURNAL_CHART, batch_key=str(job.pleo_id)))
-    return FiledBatch.objects.get(key=str(job.pleo_id)).pk
 
 
 def objects_of(integration, job, folder):
