@@ -41,12 +41,8 @@ def batch_content(batch: FiledBatch) -> tuple[bytes, str]:
     """The file's bytes and content type: as written, or rendered again from the register."""
     try:
         connector = build_connector(batch.config)
-    except (ConnectorError, KeyError) as error:
-        raise FileUnavailable(
-            _("The file cannot be made: its ERP connection is no longer a file journal.")
-            if isinstance(error, KeyError)
-            else str(error)
-        ) from error
+    except ConnectorError as error:
+        raise FileUnavailable(str(error)) from error
     if not isinstance(connector, FileJournalConnector) or connector.format.key != batch.format:
         raise FileUnavailable(
             _("The file cannot be made: its ERP connection now writes another format.")

@@ -292,7 +292,7 @@ class FileJournalConnector(Connector):
             batch = FiledBatch.objects.get(pk=pk)
             try:
                 if not batch.is_written or not (self.folder / batch.file_name).exists():
-                    self.write(batch)
+                    self.write(batch, self._entries(batch))
             except OSError as error:
                 # The register holds the entries: the file is written again on the next run or
                 # when it is downloaded. The batch stays open until then.
@@ -302,20 +302,27 @@ class FileJournalConnector(Connector):
                 FiledBatch.objects.filter(pk=pk, closed_at=None).update(closed_at=timezone.now())
                 del self._filed[pk]
 
-    def render(self, batch: FiledBatch) -> RenderedBatch:
-        """The batch's file as the register says it is (checks the locators did not move)."""
-        rows = list(batch.entries.order_by("position").values_list("entry", "locator"))
-        entries = [entry_from_json(data) for data, _locator in rows]
+    def render(self, batch: FiledBatch, entries: list[JournalEntry] | None = None) -> RenderedBatch:
+        """The batch's file as the register says it is (checks the locators did not move).
+
+        `entries` are the batch's entries if the caller has them (this run's, as it filed
+        them); else they are read from the register."""
+        locators = list(batch.entries.order_by("position").values_list("locator", flat=True))
+        if entries is None or len(entries) != len(locators):
+            entries = [
+                entry_from_json(data)
+                for data in batch.entries.order_by("position").values_list("entry", flat=True)
+            ]
         rendered = self.format.render(self._header(batch, entries), entries)
-        if rendered.locators != [locator for _data, locator in rows]:
+        if rendered.locators != locators:
             raise ConnectorError(
                 f"The {self.format.key} format moved the references of {batch.file_name}."
             )
         return rendered
 
-    def write(self, batch: FiledBatch) -> RenderedBatch:
+    def write(self, batch: FiledBatch, entries: list[JournalEntry] | None = None) -> RenderedBatch:
         """Render the batch from the register and replace its file atomically."""
-        rendered = self.render(batch)
+        rendered = self.render(batch, entries)
         self.folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         replace_atomically(self.folder / batch.file_name, rendered.content)
         FiledBatch.objects.filter(pk=batch.pk).update(
