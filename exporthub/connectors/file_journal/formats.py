@@ -21,8 +21,8 @@ Rules every format keeps:
   register keeps the entry as data, not its files.
 
 Adding a format: its class (in its own module here), one line in `FORMATS`, and a connector
-kind in `connector.py` (`class Sie4Connector(FileJournalConnector): format_key = "sie4"`, with
-`kind`/`label`) registered in `connectors/registry.py`.
+kind in `connector.py` (`class SieJournalConnector(FileJournalConnector)` with `kind`, `label`
+and `format_key = "sie4"`), declared as an entry point of the group `exporthub.connectors`.
 """
 
 from __future__ import annotations
