@@ -151,6 +151,7 @@ def xlsx_journal_backend(db, settings, tmp_path):
 # SIE and DATEV: the same journal, read back by the strict readers of tests/connectors/file_formats.
 SIE_SETTINGS = {"currency": "EUR", "sie_org_number": "556677-8899", "sie_series": "P"}
 DATEV_SETTINGS = {
+    "currency": "EUR",
     "datev_consultant": 1234567,
     "datev_client": 10001,
     "datev_account_length": 4,
