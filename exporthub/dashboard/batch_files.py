@@ -20,10 +20,9 @@ class FileUnavailable(Exception):
 
 
 def batches_of(job) -> QuerySet[FiledBatch]:
-    """The batch files a job's entries were filed in, oldest first."""
-    return FiledBatch.objects.filter(
-        config_id=job.integration.erp_connection_id, key=str(job.pleo_id)
-    ).order_by("number")
+    """The batch files a job's entries were filed in, oldest first (also when the company
+    has since been wired to another ERP connection)."""
+    return FiledBatch.objects.filter(key=str(job.pleo_id)).order_by("number")
 
 
 def visible_batch(user, pk: int) -> FiledBatch | None:
@@ -35,8 +34,7 @@ def visible_batch(user, pk: int) -> FiledBatch | None:
         job_id = uuid.UUID(batch.key)
     except ValueError:  # entries posted outside an export job: admins only
         return None
-    jobs = scope.jobs(user).filter(pleo_id=job_id, integration__erp_connection_id=batch.config_id)
-    return batch if jobs.exists() else None
+    return batch if scope.jobs(user).filter(pleo_id=job_id).exists() else None
 
 
 def batch_content(batch: FiledBatch) -> tuple[bytes, str]:

@@ -62,8 +62,9 @@ MAPPINGS = [
 ]
 # The second demo company files its export jobs as journal files: the sandbox's chart by its own
 # codes (Pleo's codes pass through as they are), plus the accounts Pleo sends no code for.
-JOURNAL_DEMO_COMPANY = "Fjord Studio AS"
+JOURNAL_DEMO_COMPANY = "Fjord Studio ApS"
 JOURNAL_FOLDER = "demo/journal"
+JOURNAL_KIND = "csv_journal"
 JOURNAL_ACCOUNTS = {
     "6000": "Meals and entertainment",
     "6010": "Travel",
@@ -118,6 +119,13 @@ TRYTON_MAPPINGS = [
 class DemoState:
     company_id: str
     ledger_path: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class JournalDemoState:
+    company_id: str
+    folder: str  # where the batch files go
     created: bool
 
 
@@ -177,6 +185,42 @@ def seed_demo(
     if tryton is not None:
         _point_at(tryton)
     return DemoState(company_id=str(company.uuid), ledger_path=ledger_path, created=created)
+
+
+@transaction.atomic
+def seed_journal_demo(*, base_url: str, entries: int = DEMO_ENTRIES) -> JournalDemoState:
+    """A second sandbox company with a pending job, wired to a file journal (one batch file per
+    export job, downloadable from the job page). Idempotent like `seed_demo`."""
+    folder = settings.DATA_DIR / JOURNAL_FOLDER
+    company = Company.objects.filter(name=JOURNAL_DEMO_COMPANY).first()
+    created = company is None
+    if created:
+        company, api_key = sandbox.create_company(name=JOURNAL_DEMO_COMPANY, currency="DKK")
+        sandbox.seed_company(company, entries=entries, seed=2027)
+        sandbox.create_export_job(company)
+        pleo = PleoConnection.objects.create(
+            name=company.name,
+            company_id=company.uuid,
+            auth_method=PleoConnection.AuthMethod.API_KEY,
+            api_key=api_key,
+            locale=locale_for_country(company.country),
+        )
+        journal = ConnectorConfig.objects.create(
+            name="Journal files",
+            kind=JOURNAL_KIND,
+            settings={
+                "folder": JOURNAL_FOLDER,
+                "company_name": company.name,
+                "currency": company.currency,
+                "accounts": JOURNAL_ACCOUNTS,
+                "tax_codes": LEDGER_TAX_CODES,
+            },
+        )
+        _integrate(pleo, journal, JOURNAL_MAPPINGS)
+    PleoConnection.objects.filter(company_id=company.uuid).update(
+        base_url=f"{base_url}/sandbox/pleo"
+    )
+    return JournalDemoState(company_id=str(company.uuid), folder=str(folder), created=created)
 
 
 def _integrate(pleo: PleoConnection, erp: ConnectorConfig, mappings, **options) -> None:

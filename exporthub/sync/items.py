@@ -84,6 +84,7 @@ def posting_as_json(entry: JournalEntry) -> dict:
         "due_date": entry.due_date.isoformat() if entry.due_date else None,
         "source_url": entry.source_url,
         "metadata": dict(entry.metadata),
+        "batch_key": entry.batch_key,
     }  # fmt: skip
 
 

@@ -6,7 +6,11 @@ import pytest
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from exporthub.connectors.models import ConnectorConfig, FiledBatch
+from exporthub.connectors.registry import build_connector
 from exporthub.sync.models import BackgroundOperation, ExportItem, OperationKind
+from tests.connectors.conftest import FILE_JOURNAL_CHART
+from tests.connectors.entries import make_entry
 from tests.dashboard.conftest import make_user
 
 ORDER = {None: 0, "viewer": 1, "accountant": 2, "admin": 3}
@@ -16,6 +20,7 @@ PAGES = [
     ("dashboard:job-list", (), "viewer", "GET"),
     ("dashboard:job-detail", ("job",), "viewer", "GET"),
     ("dashboard:job-dismiss", ("job",), "admin", "POST"),
+    ("dashboard:filed-batch-download", ("batch",), "viewer", "GET"),
     ("dashboard:item-detail", ("item",), "viewer", "GET"),
     ("dashboard:item-reference", ("item",), "accountant", "POST"),
     ("dashboard:item-mark-exported", ("item",), "accountant", "POST"),
@@ -57,6 +62,7 @@ PAGES = [
 QUERY_NAMES = {"dashboard:items-bulk": "item"}
 KWARG_NAMES = {
     "job": "pk",
+    "batch": "pk",
     "item": "pk",
     "integration": "pk",
     "entry": "entry_id",
@@ -76,7 +82,17 @@ def test_it_lists_every_dashboard_url():
     }
 
 
-def objects_of(integration, job):
+def batch_of(job, folder) -> int:
+    """A CSV journal's batch file holding an entry of `job`."""
+    config, _ = ConnectorConfig.objects.get_or_create(
+        name="Journal", kind="csv_journal", defaults={"settings": {"folder": str(folder)}}
+    )
+    with build_connector(config) as connector:
+        connector.post(make_entry(FILE_JOURNAL_CHART, batch_key=str(job.pleo_id)))
+    return FiledBatch.objects.get(key=str(job.pleo_id)).pk
+
+
+def objects_of(integration, job, folder):
     item = ExportItem.objects.filter(job=job).first()
     failed = ExportItem.objects.filter(job=job, status="failed").first()
     return {
@@ -90,6 +106,7 @@ def objects_of(integration, job):
         if failed
         else "",
         "job": job.pk,
+        "batch": batch_of(job, folder),
         "item": item.pk,
         "integration": integration.pk,
         "entry": item.accounting_entry_id,
@@ -115,7 +132,7 @@ def url_for(name, needs, objects):
 
 
 @pytest.fixture
-def world(django_user_model, integration, other_integration, finished_job):
+def world(django_user_model, integration, other_integration, finished_job, settings, tmp_path):
     from tests.dashboard.conftest import export, postable_entry_ids
 
     other_job = export(other_integration, postable_entry_ids(other_integration.sandbox_company, 2))
@@ -125,8 +142,9 @@ def world(django_user_model, integration, other_integration, finished_job):
         "accountant": make_user(django_user_model, "anna", "accountant", [integration]),
         "admin": make_user(django_user_model, "adam", "admin"),
     }
-    mine = objects_of(integration, finished_job)
-    theirs = objects_of(other_integration, other_job)
+    settings.DATA_DIR = tmp_path
+    mine = objects_of(integration, finished_job, tmp_path / "journal")
+    theirs = objects_of(other_integration, other_job, tmp_path / "journal")
     mine["user"] = theirs["user"] = users["viewer"].pk
     return users, mine, theirs
 
@@ -164,7 +182,7 @@ def test_it_never_shows_another_companys_objects(client, world, role):
     users, _, theirs = world
     client.force_login(users[role])
     for name, needs, least, method in PAGES:
-        if not set(needs) & {"job", "item", "integration"} or ORDER[role] < ORDER[least]:
+        if not set(needs) & {"job", "batch", "item", "integration"} or ORDER[role] < ORDER[least]:
             continue
         url = url_for(name, needs, theirs)
         response = client.post(url) if method == "POST" else client.get(url)

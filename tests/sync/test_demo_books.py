@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 from beancount import loader
 from beancount.core import data
 
-from exporthub.demo.services import seed_demo
+from exporthub.connectors.models import FiledBatch
+from exporthub.demo.services import JOURNAL_ACCOUNTS, seed_demo, seed_journal_demo
 from exporthub.sync.models import ExportItem, Integration
+from tests.connectors.journal_files import entries_of, read_journal
 from tests.sync.helpers import run
 
 WALLET_TYPES = {"card_purchase", "fee", "refund", "chargeback"}
@@ -46,3 +49,35 @@ def test_the_demo_books_card_spend_on_the_wallet_and_outlays_on_the_employees(
     assert failed.count() < len(types) / 4
     posted = {p.account for e in entries if isinstance(e, data.Transaction) for p in e.postings}
     assert "Assets:Pleo:DKK" in posted
+
+
+def test_the_journal_demo_files_one_batch_with_right_books(db, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    state = seed_journal_demo(base_url="http://testserver", entries=60)
+    again = seed_journal_demo(base_url="http://testserver", entries=60)
+    assert state.created and not again.created
+
+    run(Integration.objects.get(pleo_connection__company_id=state.company_id))
+
+    batch = FiledBatch.objects.get()
+    rows = read_journal(Path(state.folder) / batch.file_name)
+    types = {
+        str(item.accounting_entry_id): item.payload["type"]
+        for item in ExportItem.objects.filter(status="successful")
+    }
+    filed = entries_of(rows)
+    assert sorted(lines[0]["pleo_id"] for lines in filed.values()) == sorted(types)
+    contra_by_type = defaultdict(set)
+    for lines in filed.values():
+        assert sum(r["debit"] or 0 for r in lines) == sum(r["credit"] or 0 for r in lines)
+        assert {r["account"] for r in lines} <= JOURNAL_ACCOUNTS.keys()
+        contra_by_type[types[lines[0]["pleo_id"]]].add(lines[-1]["account"])
+    assert contra_by_type.keys() >= WALLET_TYPES and EMPLOYEE_TYPES & contra_by_type.keys()
+    for kind in WALLET_TYPES:
+        assert contra_by_type[kind] == {"5820"}, kind
+    for kind in EMPLOYEE_TYPES & contra_by_type.keys():
+        assert contra_by_type[kind] == {"2820"}, kind
+    assert contra_by_type.get("invoice", {"2400"}) == {"2400"}
+    failed = ExportItem.objects.filter(status="failed")
+    assert set(failed.values_list("failure_mapping_kind", flat=True)) <= {"account", "tax_code"}
+    assert failed.count() < len(types) / 4

@@ -6,11 +6,17 @@ what Pleo holds: each entry on the right accounts, balanced, its total Pleo's am
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import tempfile
+from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from exporthub.connectors.models import ConnectorConfig, FiledBatch, FiledEntry
 from exporthub.demo.services import JOURNAL_ACCOUNTS, JOURNAL_MAPPINGS
@@ -19,6 +25,7 @@ from exporthub.sandbox.models import AccountingEntry
 from exporthub.sync.detection import poll_integration
 from exporthub.sync.models import ExportItem, ExportJob, Integration
 from tests.connectors.journal_files import entries_of, read_journal
+from tests.processes import PYTHON, ROOT, child_env
 from tests.sync.helpers import pleo_job, postable_entry_ids, run
 
 CONTRA = {
@@ -171,3 +178,72 @@ def test_a_later_job_gets_its_own_file(journal, company):
     folder = django_settings.DATA_DIR / "journal"
     assert sorted(check_books(folder / second.file_name, company)) == sorted(ids[3:])
     assert sorted(check_books(folder / first.file_name, company)) == sorted(ids[:3])
+
+
+# A worker that dies (SIGKILL) right after the register filed its third entry, before the hub
+# recorded it: the next run must find the entry in the register, not file it again.
+DYING_WORKER = """
+import os, signal
+import django
+django.setup()
+from exporthub.connectors.file_journal.connector import FileJournalConnector
+post = FileJournalConnector.post
+def post_then_die(self, entry):
+    ref = post(self, entry)
+    if ref.id.endswith("#3"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return ref
+FileJournalConnector.post = post_then_die
+from django.core.management import call_command
+call_command("process_pending")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_after_filing_an_entry_never_files_it_twice(over_http, settings):
+    company, integration, _ledger = over_http
+    folder = Path(tempfile.mkdtemp(dir=settings.DATA_DIR))
+    erp = ConnectorConfig.objects.create(
+        name="Journal",
+        kind="csv_journal",
+        settings={"folder": str(folder), "accounts": JOURNAL_ACCOUNTS},
+    )
+    Integration.objects.filter(pk=integration.pk).update(erp_connection=erp)
+    integration.mappings.all().delete()  # the fixture's are the Beancount ledger's
+    for kind_, pleo_key, erp_key, _label in JOURNAL_MAPPINGS:
+        integration.mappings.create(kind=kind_, pleo_key=pleo_key, erp_key=erp_key)
+    ids = postable_entry_ids(company, 6)
+    sandbox.create_export_job(company, entry_ids=ids)
+    env = child_env(EXPORTHUB_DATA_DIR=str(settings.DATA_DIR))
+
+    doomed = subprocess.run([PYTHON, "-c", DYING_WORKER], cwd=ROOT, env=env, capture_output=True)
+
+    assert doomed.returncode == -signal.SIGKILL, doomed.stderr.decode()[-3000:]
+    job = ExportJob.objects.get()
+    assert job.status == "in_progress" and FiledEntry.objects.count() == 3
+    recorded = ExportItem.objects.filter(job=job, status="successful").count()
+    assert recorded < 3  # the third entry is filed but the hub never recorded it
+    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+
+    survivor = subprocess.run(
+        [PYTHON, "-c", WORKER], cwd=ROOT, env=env, capture_output=True, timeout=120
+    )
+
+    assert survivor.returncode == 0, survivor.stderr.decode()[-3000:]
+    job.refresh_from_db()
+    assert job.status == "completed"
+    batch = FiledBatch.objects.get()  # the dead run's open batch was continued and closed
+    assert batch.closed_at is not None and batch.entry_count == 6
+    rows = entries_of(read_journal(folder / batch.file_name))
+    assert sorted(lines[0]["pleo_id"] for lines in rows.values()) == sorted(ids)
+    assert {str(i.accounting_entry_id): i.external_id for i in job.items.all()} == {
+        lines[0]["pleo_id"]: reference for reference, lines in rows.items()
+    }
+    assert set(pleo_job(job).items.values_list("status", flat=True)) == {"successful"}
+
+
+WORKER = (
+    "import django; django.setup(); from django.core.management import call_command; "
+    "call_command('process_pending')"
+)

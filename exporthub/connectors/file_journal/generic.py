@@ -2,9 +2,9 @@
 
 Columns: the entry's reference in the hub (`<batch>#<n>`, the same on all its lines), the Pleo
 id, date, account, debit, credit, currency, VAT code, VAT amount, whether the line books the VAT
-itself, dimensions (`GROUP=value; ...`), supplier, text, and the receipt link (the item in Pleo,
-which shows its receipts; empty when the entry has none). The locator of an entry is its number
-in the batch (1, 2, ...), the `n` in its reference.
+itself, dimensions (`GROUP=value; ...`), supplier, the entry's text, the line's text, and the
+receipt link (the item in Pleo, which shows its receipts; empty when the entry has none). The
+locator of an entry is its number in the batch (1, 2, ...), the `n` in its reference.
 
 CSV: UTF-8 with a byte-order mark (so spreadsheet programs do not guess a legacy code page),
 comma-separated, CRLF line ends (RFC 4180), a header row; amounts with a decimal point and
@@ -47,6 +47,7 @@ COLUMNS = (
     "dimensions",
     "supplier",
     "text",
+    "line_text",
     "receipt_link",
 )
 XLSX_CELL_LIMIT = 32767  # characters in one cell
@@ -77,7 +78,8 @@ def _rows(header: BatchHeader, entries: Sequence[JournalEntry]) -> Iterator[dict
                 "vat_line": "yes" if line.is_tax else "",
                 "dimensions": _dimensions(line),
                 "supplier": entry.party.name if entry.party else "",
-                "text": line.text or entry.text,
+                "text": entry.text,
+                "line_text": line.text,
                 "receipt_link": link,
             }
 
