@@ -116,6 +116,7 @@ def file_journal_config(kind: str, folder, **settings) -> ConnectorConfig:
 
 
 DATEV_SETTINGS = {
+    "currency": "EUR",
     "datev_consultant": 1234567,
     "datev_client": 10001,
     "datev_account_length": 4,

@@ -28,6 +28,10 @@ and Beleginfo 2 Pleo's reference. Tags of the groups named in `datev_kost1`/`dat
 KOST1/KOST2; other tags are not written (DATEV has two cost-centre fields). An entry's locator
 is the number of its first row (1 = the first row after the column names).
 
+Amounts are in the books' currency (the `currency` setting, required): the header's WKZ and
+every row's WKZ Umsatz; an entry in another currency is refused, as the foreign-currency
+columns (Kurs, Basis-Umsatz) would need a rate Pleo's entry does not carry.
+
 A batch lies in one fiscal year (the Belegdatum has no year): `batch_key()` names an entry's
 fiscal year, and the connector never files entries of two fiscal years into one batch.
 """
@@ -273,7 +277,13 @@ class DatevFormat(JournalFormat):
             ]
         found: list[ConnectorError] = []
         currency = settings.get("currency")
-        if currency and entry.currency != currency:
+        if not currency:
+            found.append(
+                MissingConfigError(
+                    _("Set the currency of the books: DATEV rows are in the books' currency.")
+                )
+            )
+        elif entry.currency != currency:
             found.append(
                 ValidationError(
                     _("The entry is in %(entry)s; the DATEV books are kept in %(books)s.")

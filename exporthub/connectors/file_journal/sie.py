@@ -129,8 +129,12 @@ class SieFormat(JournalFormat):
 
     def problems(self, entry: JournalEntry, settings: Mapping[str, Any]) -> list[ConnectorError]:
         found: list[ConnectorError] = []
-        if not settings.get("sie_org_number"):
-            found.append(MissingConfigError(_("Set the organisation number for the SIE file.")))
+        if not _ORG_NUMBER.fullmatch(str(settings.get("sie_org_number") or "")):
+            found.append(
+                MissingConfigError(
+                    _("Set the organisation number for the SIE file (e.g. 556677-8899).")
+                )
+            )
         currency = settings.get("currency")
         if not currency:
             found.append(
@@ -159,14 +163,19 @@ class SieFormat(JournalFormat):
                         erp_key=line.account,
                     )
                 )
-            if _exponent(line.amount) > MAX_DECIMALS:
+            if _exponent(line.amount) > _decimals(entry.currency):
                 found.append(
                     ValidationError(
                         _(
                             "Line %(n)s: %(amount)s %(currency)s has more decimals than a SIE "
-                            "amount (2)."
+                            "amount in %(currency)s (%(decimals)s)."
                         )
-                        % {"n": number, "amount": line.amount, "currency": entry.currency}
+                        % {
+                            "n": number,
+                            "amount": line.amount,
+                            "currency": entry.currency,
+                            "decimals": _decimals(entry.currency),
+                        }
                     )
                 )
             for group, code in line.dimensions.items():
@@ -201,7 +210,11 @@ class SieFormat(JournalFormat):
         series = settings.get("sie_series") or "P"
         names: Mapping[str, str] = settings.get("accounts") or {}
         org_number = settings.get("sie_org_number", "")
-        company = header.company_name or settings.get("sie_company_name") or org_number
+        company = (
+            _text(header.company_name, 100)
+            or _text(settings.get("sie_company_name") or "", 100)
+            or org_number
+        )
         lines = [
             "#FLAGGA 0",
             f"#PROGRAM {_quote('exporthub')} {_quote('1')}",
@@ -209,11 +222,13 @@ class SieFormat(JournalFormat):
             f"#GEN {header.created_at:%Y%m%d}",
             "#SIETYP 4",
             f"#ORGNR {org_number}",
-            f"#FNAMN {_quote(_text(company, 100))}",
+            f"#FNAMN {_quote(company)}",
             f"#VALUTA {header.currency}",
         ]
         accounts = dict.fromkeys(line.account for entry in entries for line in entry.lines)
-        lines += [f"#KONTO {code} {_quote(_text(names.get(code, code), 100))}" for code in accounts]
+        lines += [
+            f"#KONTO {code} {_quote(_text(names.get(code, ''), 100) or code)}" for code in accounts
+        ]
         used = {
             (group, code)
             for entry in entries
@@ -259,8 +274,11 @@ def _trans(line: JournalLine, currency: str, dimensions: Mapping[str, int], widt
 def format_amount(value: Decimal, currency: str) -> str:
     """A SIE amount: signed, a decimal point, the currency's decimals but at most two ("-12.50",
     "1500" for JPY); only called with amounts `problems()` accepted, so quantizing is exact."""
-    decimals = min(currency_exponent(currency), MAX_DECIMALS)
-    return f"{value.quantize(Decimal(1).scaleb(-decimals)) + 0:f}"
+    return f"{value.quantize(Decimal(1).scaleb(-_decimals(currency))) + 0:f}"
+
+
+def _decimals(currency: str) -> int:
+    return min(currency_exponent(currency), MAX_DECIMALS)
 
 
 def _exponent(value: Decimal) -> int:

@@ -141,6 +141,8 @@ def test_amounts_are_exact_for_jpy_and_kwd():
 
 def test_it_refuses_what_it_cannot_write():
     assert isinstance(DATEV.problems(corpus()[0], {})[0], MissingConfigError)
+    no_currency = DATEV.problems(corpus()[0], {**SETTINGS, "currency": ""})
+    assert [type(p) for p in no_currency] == [MissingConfigError]
     bad = entry("b-1", [base("60A1", "1.00", tax_code="VAT25", tax="0.20")])
     kinds = {type(p) for p in DATEV.problems(bad, SETTINGS)}
     assert kinds == {AccountUnknownError, TaxCodeUnknownError}

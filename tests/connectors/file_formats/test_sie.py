@@ -23,13 +23,20 @@ def render(entries, **settings):
 def test_it_writes_every_entry_as_one_balanced_voucher_with_its_lines_exactly():
     entries = corpus()
     assert all(SIE.problems(e, SETTINGS) == [] for e in entries)
-    rendered = render(entries)
+    rendered = render(entries, accounts={"6071": "Representation, avdragsgill", "1930": "Pleo"})
     sie = read_sie(rendered.content)  # the reader checks balance, #KONTO, #OBJEKT, labels
     assert rendered.locators == ["1", "2", "3", "4", "5"]
     assert sie.records["ORGNR"] == ["556677-8899"]
     assert sie.records["FNAMN"] == ["Acme"]
     assert sie.records["VALUTA"] == ["EUR"]
     assert sie.dimensions == {1: "Kostnadsställe", 6: "Projekt"}
+    assert sie.accounts == {  # names from the connection's chart, else the code
+        "6071": "Representation, avdragsgill",
+        "2641": "2641",
+        "1930": "Pleo",
+        "5800": "5800",
+        "2614": "2614",
+    }
     assert len(sie.vouchers) == len(entries)
     for voucher, source in zip(sie.vouchers, entries, strict=True):
         assert (voucher.series, voucher.number, voucher.date) == ("P", "", source.date)
@@ -68,7 +75,9 @@ def test_it_refuses_what_it_cannot_write_exactly():
     settings = {**SETTINGS, "currency": "KWD"}
     problems = SIE.problems(kwd_entry("12.345", "0.620"), settings)
     assert [type(p) for p in problems] == [ValidationError, ValidationError]
-    assert "12.345 KWD has more decimals than a SIE amount" in problems[0].message
+    assert "12.345 KWD has more decimals than a SIE amount in KWD (2)" in problems[0].message
+    fractional_yen = entry("x-0", [base(EXPENSE, "1.5")], currency="JPY")
+    assert "(0)" in SIE.problems(fractional_yen, {**SETTINGS, "currency": "JPY"})[0].message
     assert SIE.problems(jpy_entry(), SETTINGS)[0].message == (
         "The entry is in JPY; the SIE file is kept in EUR."
     )
