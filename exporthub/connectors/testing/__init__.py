@@ -6,14 +6,24 @@ returning a `Target`; see docs/connectors.md.
 
 from __future__ import annotations
 
-from exporthub.connectors.testing.corpus import CORPUS, ERROR_CASES, Chart, ErrorCase, corpus
-from exporthub.connectors.testing.suite import (
+import pytest
+
+# The kit's checks are plain asserts: have pytest explain them as it does in test modules.
+pytest.register_assert_rewrite("exporthub.connectors.testing.suite")
+
+from exporthub.connectors.testing.corpus import (  # noqa: E402  (after the rewrite hook)
+    CORPUS,
+    ERROR_CASES,
+    Chart,
+    ErrorCase,
+    corpus,
+)
+from exporthub.connectors.testing.suite import (  # noqa: E402
     ConnectorConformance,
     assert_booked,
-    die_while_posting,
     post_then_die,
 )
-from exporthub.connectors.testing.target import Posted, PostedLine, Supports, Target
+from exporthub.connectors.testing.target import Posted, PostedLine, Supports, Target  # noqa: E402
 
 __all__ = [
     "CORPUS",
@@ -27,6 +37,5 @@ __all__ = [
     "Target",
     "assert_booked",
     "corpus",
-    "die_while_posting",
     "post_then_die",
 ]
