@@ -135,7 +135,8 @@ class FiledBatch(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["config", "number"], name="unique_batch_number"),
         ]
-        indexes = [models.Index(fields=["config", "key"], name="filed_batch_key")]
+        # The job page looks a job's batches up by key alone (whatever connection filed them).
+        indexes = [models.Index(fields=["key"], name="filed_batch_key")]
 
     def __str__(self) -> str:
         return self.file_name

@@ -308,6 +308,9 @@ def test_xlsx_refuses_a_text_longer_than_a_cell_holds():
                          dt.date.today(), "DKK")  # fmt: skip
     entry = corpus()[0].replace(text="x" * 40000)
     assert get_format("xlsx").problems(entry, {})[0].reason_type == "validation_failure"
+    huge = in_currency("DKK", "12345678901234.56", "0.00")  # 16 digits: no exact double
+    assert "15 digits" in get_format("xlsx").problems(huge, {})[0].message
+    assert get_format("xlsx").problems(in_currency("DKK", "1234567890123.45", "0.00"), {}) == []
     assert get_format("csv").problems(entry, {}) == []
     assert get_format("csv").locators(header, [entry, entry]) == ["1", "2"]
 
@@ -359,3 +362,24 @@ def test_a_job_over_two_fiscal_years_gets_one_datev_file_per_year_listed_with_th
         (JOB, "2025-01-01", 1),
     ]
     assert [ref.id.split("#")[0] for ref in refs] == ["pleo-00001", "pleo-00002", "pleo-00001"]
+
+
+def test_the_admin_shows_the_register_read_only(client, django_user_model, db):
+    config = file_journal_config("csv_journal", "journal")
+    with build_connector(config) as connector:
+        connector.post(corpus()[0])
+    batch = FiledBatch.objects.get()
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+
+    listing = client.get(reverse("admin:connectors_filedbatch_changelist"))
+    page = client.get(reverse("admin:connectors_filedbatch_change", args=[batch.pk]))
+    changed = client.post(reverse("admin:connectors_filedbatch_change", args=[batch.pk]), {})
+
+    assert listing.status_code == 200 and "pleo-00001.csv" in listing.content.decode()
+    assert page.status_code == 200
+    assert changed.status_code == 403
+    assert client.get(reverse("admin:connectors_filedbatch_add")).status_code == 403
+    assert (
+        client.post(reverse("admin:connectors_filedbatch_delete", args=[batch.pk])).status_code
+        == 403
+    )

@@ -51,6 +51,7 @@ COLUMNS = (
     "receipt_link",
 )
 XLSX_CELL_LIMIT = 32767  # characters in one cell
+XLSX_DIGITS = 15  # significant digits a spreadsheet number (a double) holds exactly
 
 
 def _dimensions(line: JournalLine) -> str:
@@ -125,16 +126,26 @@ class XlsxJournalFormat(_Generic):
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def problems(self, entry: JournalEntry, settings: Mapping[str, Any]) -> list[ConnectorError]:
+        found: list[ConnectorError] = []
         texts = [entry.text, entry.party.name if entry.party else "", entry.source_url]
         texts += [line.text for line in entry.lines]
         if any(len(text) > XLSX_CELL_LIMIT for text in texts):
-            return [
+            found.append(
                 ValidationError(
                     f"A text of this entry is longer than the {XLSX_CELL_LIMIT} characters an "
                     "Excel cell holds."
                 )
-            ]
-        return []
+            )
+        amounts = [value for line in entry.lines for value in (line.debit, line.credit)]
+        amounts += [line.tax_amount for line in entry.lines if line.tax_amount is not None]
+        if any(len(value.as_tuple().digits) > XLSX_DIGITS for value in amounts):
+            found.append(
+                ValidationError(
+                    f"An amount of this entry has more than the {XLSX_DIGITS} digits an Excel "
+                    "number holds exactly."
+                )
+            )
+        return found
 
     def render(self, header: BatchHeader, entries: Sequence[JournalEntry]) -> RenderedBatch:
         buffer = io.BytesIO()
