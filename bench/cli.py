@@ -1,8 +1,9 @@
-"""`python -m bench [beancount|tryton|memory|all] [--items N]`: run scenarios, print figures.
+"""`python -m bench [beancount|tryton|memory|csv|xlsx|sie4|all] [--items N]`: run scenarios.
 
 Human-readable lines first; the last line of stdout is one JSON object with every figure.
 Scenarios (default N): beancount (10,000), tryton (2,000; starts a real trytond), memory
-(Beancount at 100,000: slow, not part of `make bench`). `all` runs the three.
+(Beancount at 100,000: slow, not part of `make bench`), and the file journals csv, xlsx and sie4
+(2,000 each: one batch file per job). `all` runs every one.
 `python -m bench erp-direct [--items N]`: the connectors' batch path against writing straight
 into each ERP (bench/erp_direct.py).
 """
@@ -22,7 +23,14 @@ from pathlib import Path
 
 from bench import environment
 
-DEFAULT_ITEMS = {"beancount": 10_000, "tryton": 2_000, "memory": 100_000}
+DEFAULT_ITEMS = {
+    "beancount": 10_000,
+    "tryton": 2_000,
+    "memory": 100_000,
+    "csv": 2_000,
+    "xlsx": 2_000,
+    "sie4": 2_000,
+}
 TARGETS = {"pleo_calls_ratio": 1.05, "hub_ms_per_item": 2.0, "rss_peak_mb": 250.0}
 
 
@@ -91,8 +99,8 @@ def run_scenario(name: str, items: int, url: str, app, workspace, args) -> dict:
     from bench import world
 
     say(f"\n== {name}: {items} items")
-    erp_kind = "tryton" if name == "tryton" else "beancount"
-    currency = "EUR" if erp_kind == "tryton" else "DKK"
+    erp_kind = name if name in world.JOURNAL_KINDS or name == "tryton" else "beancount"
+    currency = {"tryton": "EUR", "sie4": "SEK"}.get(erp_kind, "DKK")
     started = time.perf_counter()
     seeded = world.seed(f"Bench {name}", items=items, currency=currency)
     seeded.seed_seconds = time.perf_counter() - started
@@ -119,6 +127,16 @@ def run_scenario(name: str, items: int, url: str, app, workspace, args) -> dict:
                 unmapped=world.TRYTON_UNMAPPED,
             )
             ledger = None
+        elif erp_kind in world.JOURNAL_KINDS:
+            erp, folder = world.journal_erp(name, erp_kind, currency)
+            integration = world.integrate(
+                seeded,
+                sandbox_url=url,
+                erp=erp,
+                mappings=world.JOURNAL_MAPPINGS,
+                unmapped=world.JOURNAL_UNMAPPED,
+            )
+            ledger = None
         else:
             erp, ledger = world.beancount_erp(name, currency)
             integration = world.integrate(
@@ -137,6 +155,8 @@ def run_scenario(name: str, items: int, url: str, app, workspace, args) -> dict:
             figures.update(check_ledger(ledger, run_check=not args.no_check))
         if tryton is not None:
             figures["tryton_moves"] = count_moves(erp)
+        if erp_kind in world.JOURNAL_KINDS:
+            figures.update(check_journal(erp))
     finally:
         if tryton is not None:
             tryton.stop()
@@ -253,6 +273,26 @@ def check_ledger(ledger: Path, *, run_check: bool) -> dict:
     return figures
 
 
+def check_journal(config) -> dict:
+    """The batch files as the register knows them, and whether each file matches it."""
+    import hashlib
+
+    from exporthub.connectors.registry import build_connector
+
+    with build_connector(config) as connector:
+        batches = list(config.filed_batches.order_by("number"))
+        files = [connector.folder / batch.file_name for batch in batches]
+        return {
+            "journal_batches": len(batches),
+            "journal_entries": sum(batch.entry_count for batch in batches),
+            "journal_bytes": sum(path.stat().st_size for path in files),
+            "journal_files_match_register": all(
+                batch.is_written and hashlib.sha256(path.read_bytes()).hexdigest() == batch.checksum
+                for batch, path in zip(batches, files, strict=True)
+            ),
+        }
+
+
 def start_tryton():
     """trytond on a free port with a fresh clone of the test template (built once, in var/)."""
     from django.conf import settings
@@ -313,6 +353,12 @@ def report(f: dict) -> None:
             f"ledger {f['ledger_bytes'] / 2**20:.1f} MB, {f['ledger_entries']} entries; "
             f"bean-check {'skipped' if check is None else 'clean' if check else 'FAILED'}"
             + (f" in {f['bean_check_seconds']} s" if check is not None else "")
+        )
+    if "journal_batches" in f:
+        say(
+            f"journal: {f['journal_batches']} file(s), {f['journal_entries']} entries, "
+            f"{f['journal_bytes'] / 2**20:.2f} MB; files match the register: "
+            f"{f['journal_files_match_register']}"
         )
     if "tryton_moves" in f:
         say(f"Tryton holds {f['tryton_moves']} moves from Pleo")

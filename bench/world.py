@@ -49,6 +49,12 @@ TRYTON_MAPPINGS = [
     (Kind.CONTRA_ACCOUNT, "invoice", "2.1.1"),  # trade payables: the supplier as party
     (Kind.CONTRA_ACCOUNT, "*", "2.1.4"),  # other payables (employees' outlays)
 ]
+# File journals: the demo's Swedish BAS chart (the seed's uncoded category goes to office costs).
+JOURNAL_MAPPINGS = [
+    (kind, pleo_key, erp_key) for kind, pleo_key, erp_key, _ in demo.JOURNAL_MAPPINGS
+]
+JOURNAL_UNMAPPED = {Kind.ACCOUNT: "6110", Kind.TAX_CODE: "I25", Kind.VENDOR: "V9999"}
+JOURNAL_KINDS = {"csv": "csv_journal", "xlsx": "xlsx_journal", "sie4": "sie4_journal"}
 TRYTON_UNMAPPED = {Kind.ACCOUNT: "6.1.2", Kind.TAX_CODE: "VAT25", Kind.VENDOR: "SUP-1"}
 
 
@@ -142,3 +148,19 @@ def tryton_erp(name: str, *, url: str, database: str, company_id: int, api_key: 
     config.set_secret("api_key", api_key)
     config.save()
     return config
+
+
+def journal_erp(name: str, format_key: str, currency: str) -> tuple[ConnectorConfig, Path]:
+    """A file journal writing into `<data dir>/journals/<name>` (SIE in the books' currency)."""
+    folder = Path(settings.DATA_DIR) / "journals" / name
+    config = ConnectorConfig.objects.create(
+        name=f"Journal {name}",
+        kind=JOURNAL_KINDS[format_key],
+        settings={
+            "folder": str(folder),
+            "accounts": demo.JOURNAL_ACCOUNTS,
+            **demo.JOURNAL_SETTINGS,
+            "currency": currency,
+        },
+    )
+    return config, folder

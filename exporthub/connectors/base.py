@@ -130,6 +130,9 @@ class JournalEntry:
     due_date: dt.date | None = None
     source_url: str = ""  # deep link back to the item in Pleo
     metadata: Mapping[str, str] = field(default_factory=dict)  # spender, team, attendees, ...
+    # What the entry is exported with (the Pleo export job id), for systems that group entries
+    # into batches (file journals: one file per job); "" when posted on its own.
+    batch_key: str = ""
 
     def total_debit(self) -> Decimal:
         return sum((line.debit for line in self.lines), ZERO)

@@ -102,3 +102,72 @@ class MasterDataRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.code} {self.name}".strip()
+
+
+class FiledBatch(models.Model):
+    """One batch file a file-journal connector issued: the register's head (see file_journal).
+
+    The register (batches and their entries) is the truth; the file in the connection's folder
+    is rendered from it. `written_entries` and `checksum` describe the file as last written:
+    the file is up to date when `written_entries` equals the number of filed entries.
+    """
+
+    config = models.ForeignKey(
+        ConnectorConfig, on_delete=models.CASCADE, related_name="filed_batches"
+    )
+    # What the batch collects: the Pleo export job id (JournalEntry.batch_key), or a key of
+    # one connector run for entries posted on their own.
+    key = models.CharField(max_length=100)
+    # A format may split one key's entries over several batches (DATEV: one per fiscal year).
+    part = models.CharField(max_length=50, blank=True)
+    number = models.PositiveIntegerField()
+    name = models.CharField(max_length=100)
+    file_name = models.CharField(max_length=255)
+    format = models.CharField(max_length=20)
+    created_at = models.DateTimeField()
+    # Set when the connector run that filed into it ended: a closed batch never changes again
+    # (later entries of the same job go into a new batch).
+    closed_at = models.DateTimeField(null=True, blank=True)
+    entry_count = models.PositiveIntegerField(default=0)
+    written_entries = models.PositiveIntegerField(default=0)
+    written_at = models.DateTimeField(null=True, blank=True)
+    checksum = models.CharField(max_length=64, blank=True)  # SHA-256 of the file as written
+
+    class Meta:
+        ordering = ["config", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["config", "number"], name="unique_batch_number"),
+        ]
+        # The job page looks a job's batches up by key alone (whatever connection filed them).
+        indexes = [models.Index(fields=["key"], name="filed_batch_key")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def is_written(self) -> bool:
+        return self.written_entries == self.entry_count and bool(self.checksum)
+
+
+class FiledEntry(models.Model):
+    """One journal entry filed in a batch: in exactly one batch ever (unique per connection)."""
+
+    config = models.ForeignKey(
+        ConnectorConfig, on_delete=models.CASCADE, related_name="filed_entries"
+    )
+    batch = models.ForeignKey(FiledBatch, on_delete=models.CASCADE, related_name="entries")
+    pleo_id = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()  # 1, 2, ... within the batch
+    locator = models.CharField(max_length=50)  # what follows `#` in `<batch>#<locator>`
+    entry = models.JSONField()  # the JournalEntry as filed (file_journal.serialise)
+    filed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["config", "pleo_id"], name="unique_filed_entry"),
+            models.UniqueConstraint(fields=["batch", "position"], name="unique_batch_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch.name}#{self.locator}"

@@ -4,6 +4,7 @@ from django.urls import path
 
 from exporthub.dashboard.views import (
     activity,
+    batch_files,
     bulk,
     companies,
     erp_connections,
@@ -25,6 +26,7 @@ urlpatterns = [
     path("jobs/", jobs.job_list, name="job-list"),
     path("jobs/<int:pk>/", jobs.job_detail, name="job-detail"),
     path("jobs/<int:pk>/dismiss/", job_dismissal.job_dismiss, name="job-dismiss"),
+    path("files/<int:pk>/", batch_files.batch_download, name="filed-batch-download"),
     path("items/<int:pk>/", items.item_detail, name="item-detail"),
     path("items/bulk/", bulk.items_bulk, name="items-bulk"),
     path("items/<int:pk>/reference/", items.item_reference, name="item-reference"),

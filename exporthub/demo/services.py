@@ -60,6 +60,56 @@ MAPPINGS = [
     (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "Liabilities:Employees", "Owed to employees"),
     (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "Liabilities:Suppliers", "Supplier invoices"),
 ]
+# The second demo company, a Swedish one, files each export job as an SIE 4 import file (4I) for
+# its books, on accounts of the Swedish BAS chart: the sandbox's categories, VAT accounts and
+# contra accounts are all mapped explicitly (a Pleo code that is no BAS account fails, as the
+# chart names the accounts the file may use). The uncoded category and the foreign VAT stay
+# unmapped on purpose, to show failures.
+JOURNAL_DEMO_COMPANY = "Fjällbacka Design AB"
+JOURNAL_FOLDER = "demo/journal"
+JOURNAL_KIND = "sie4_journal"
+JOURNAL_SETTINGS = {
+    "currency": "SEK",
+    "sie_org_number": "556677-8899",
+    "sie_series": "P",
+    "sie_dimensions": "DEPT=1, PROJECT=6",  # cost centre and project, as the standard numbers them
+}
+JOURNAL_ACCOUNTS = {
+    "1940": "Övriga bankkonton (Pleo)",
+    "2440": "Leverantörsskulder",
+    "2614": "Utgående moms omvänd skattskyldighet, 25 %",
+    "2641": "Debiterad ingående mervärdesskatt",
+    "2645": "Beräknad ingående mervärdesskatt på förvärv från utlandet",
+    "2890": "Övriga kortfristiga skulder (utlägg)",
+    "5420": "Programvaror",
+    "5800": "Resekostnader",
+    "5910": "Annonsering",
+    "6071": "Representation, avdragsgill",
+    "6110": "Kontorsmateriel",
+    "6550": "Konsultarvoden",
+    "6570": "Bankkostnader",
+    "7321": "Skattefria traktamenten, Sverige",
+    "7331": "Skattefria bilersättningar",
+}
+JOURNAL_MAPPINGS = [
+    (Mapping.Kind.ACCOUNT, "6000", "6071", "Representation, avdragsgill"),
+    (Mapping.Kind.ACCOUNT, "6010", "5800", "Resekostnader"),
+    (Mapping.Kind.ACCOUNT, "6020", "5420", "Programvaror"),
+    (Mapping.Kind.ACCOUNT, "6030", "6110", "Kontorsmateriel"),
+    (Mapping.Kind.ACCOUNT, "6040", "7331", "Skattefria bilersättningar"),
+    (Mapping.Kind.ACCOUNT, "6050", "7321", "Skattefria traktamenten, Sverige"),
+    (Mapping.Kind.ACCOUNT, "6060", "5910", "Annonsering"),
+    (Mapping.Kind.ACCOUNT, "6070", "6550", "Konsultarvoden"),
+    (Mapping.Kind.ACCOUNT, "6080", "6570", "Bankkostnader"),
+    (Mapping.Kind.ACCOUNT, "vat:in", "2641", "Debiterad ingående mervärdesskatt"),
+    (Mapping.Kind.ACCOUNT, "6910", "2645", "Beräknad ingående moms, förvärv från utlandet"),
+    (Mapping.Kind.ACCOUNT, "6920", "2614", "Utgående moms omvänd skattskyldighet, 25 %"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "5820", "1940", "Övriga bankkonton (Pleo)"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "out_of_pocket", "2890", "Övriga kortfristiga skulder"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "mileage", "2890", "Övriga kortfristiga skulder"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "per_diem", "2890", "Övriga kortfristiga skulder"),
+    (Mapping.Kind.CONTRA_ACCOUNT, "invoice", "2440", "Leverantörsskulder"),
+]
 # The sandbox's chart onto Tryton's generic English chart (devtools/tryton/local_setup.py). The
 # integration is strict (no fallback to Pleo's codes), so every category is mapped explicitly.
 # The uncoded "Miscellaneous" category and the reverse-charge and exempt tax codes stay unmapped
@@ -90,6 +140,13 @@ TRYTON_MAPPINGS = [
 class DemoState:
     company_id: str
     ledger_path: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class JournalDemoState:
+    company_id: str
+    folder: str  # where the batch files go
     created: bool
 
 
@@ -149,6 +206,45 @@ def seed_demo(
     if tryton is not None:
         _point_at(tryton)
     return DemoState(company_id=str(company.uuid), ledger_path=ledger_path, created=created)
+
+
+@transaction.atomic
+def seed_journal_demo(*, base_url: str, entries: int = DEMO_ENTRIES) -> JournalDemoState:
+    """A second sandbox company with a pending job, wired to a file journal (an SIE 4 file per
+    export job, downloadable from the job page). Idempotent like `seed_demo`."""
+    folder = settings.DATA_DIR / JOURNAL_FOLDER
+    company = Company.objects.filter(name=JOURNAL_DEMO_COMPANY).first()
+    created = company is None
+    if created:
+        company, api_key = sandbox.create_company(name=JOURNAL_DEMO_COMPANY, currency="SEK")
+        company.country = "SE"
+        company.registration_number = JOURNAL_SETTINGS["sie_org_number"]
+        company.save(update_fields=["country", "registration_number"])
+        sandbox.seed_company(company, entries=entries, seed=2027)
+        sandbox.create_export_job(company)
+        pleo = PleoConnection.objects.create(
+            name=company.name,
+            company_id=company.uuid,
+            auth_method=PleoConnection.AuthMethod.API_KEY,
+            api_key=api_key,
+            locale=locale_for_country(company.country),
+        )
+        journal = ConnectorConfig.objects.create(
+            name="Journal files",
+            kind=JOURNAL_KIND,
+            settings={
+                "folder": JOURNAL_FOLDER,
+                "company_name": company.name,
+                "accounts": JOURNAL_ACCOUNTS,
+                "tax_codes": LEDGER_TAX_CODES,
+                **JOURNAL_SETTINGS,
+            },
+        )
+        _integrate(pleo, journal, JOURNAL_MAPPINGS)
+    PleoConnection.objects.filter(company_id=company.uuid).update(
+        base_url=f"{base_url}/sandbox/pleo"
+    )
+    return JournalDemoState(company_id=str(company.uuid), folder=str(folder), created=created)
 
 
 def _integrate(pleo: PleoConnection, erp: ConnectorConfig, mappings, **options) -> None:

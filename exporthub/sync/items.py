@@ -86,6 +86,7 @@ def posting_as_json(entry: JournalEntry) -> dict:
         "due_date": entry.due_date.isoformat() if entry.due_date else None,
         "source_url": entry.source_url,
         "metadata": dict(entry.metadata),
+        "batch_key": entry.batch_key,
     }  # fmt: skip
 
 
@@ -203,6 +204,7 @@ class ItemPoster:
                 fallback_to_pleo_codes=self.fallback_to_pleo_codes,
                 fetch_file=self.fetch_file,
                 trace=trace,
+                batch_key=str(row.job.pleo_id),
             )
         except UnpostableItem as problem:
             self.fail(

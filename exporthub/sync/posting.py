@@ -371,8 +371,11 @@ def build_journal_entry(
     fallback_to_pleo_codes: bool = True,
     fetch_file: Callable[[str], bytes] | None = None,
     trace: list[Resolution] | None = None,
+    batch_key: str = "",
 ) -> JournalEntry:
     """The journal entry for `item`, or `UnpostableItem` naming everything that is missing.
+
+    `batch_key` is the export job the entry goes out with (file journals file one batch per job).
 
     `trace`, when given, receives every mapping resolution made (to tell which Pleo value an
     ERP key came from when the ERP refuses it)."""
@@ -423,6 +426,7 @@ def build_journal_entry(
             }.items()
             if value
         },
+        batch_key=batch_key,
     )
     problems = entry.problems()
     if problems:

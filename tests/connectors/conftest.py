@@ -144,3 +144,32 @@ def http_endpoint_config(url: str, **settings) -> ConnectorConfig:
     )
     config.set_secret("signing_secret", SECRET)
     return config
+
+
+FILE_JOURNAL_CHART = Chart(
+    expense="6000",
+    vat="6900",
+    payable="5820",
+    tax_code="I25",
+    dimension=("DEPT", "SALES"),
+)
+
+
+def file_journal_config(kind: str, folder, **settings) -> ConnectorConfig:
+    values = {
+        "folder": str(folder),
+        "company_name": "Nordlys Design ApS",
+        "accounts": {"6000": "Meals", "6900": "Input VAT", "5820": "Pleo wallet"},
+    }
+    values.update(settings)
+    return ConnectorConfig.objects.create(name=f"Journal {kind}", kind=kind, settings=values)
+
+
+DATEV_SETTINGS = {
+    "currency": "EUR",
+    "datev_consultant": 1234567,
+    "datev_client": 10001,
+    "datev_account_length": 4,
+    "datev_fiscal_year_start": 1,
+    "datev_vat": "rows",  # the contract's tax code (I25) is no BU-Schlüssel
+}

@@ -165,3 +165,18 @@ def ledger_of():
         return path.read_text() if path.exists() else ""
 
     return read
+
+
+def batch_of(job, folder) -> int:
+    """A CSV journal's batch file holding an entry of `job`; its pk."""
+    from exporthub.connectors.models import FiledBatch
+    from exporthub.connectors.registry import build_connector
+    from tests.connectors.conftest import FILE_JOURNAL_CHART
+    from tests.connectors.entries import make_entry
+
+    config, _ = ConnectorConfig.objects.get_or_create(
+        name="Journal", kind="csv_journal", defaults={"settings": {"folder": str(folder)}}
+    )
+    with build_connector(config) as connector:
+        connector.post(make_entry(FILE_JOURNAL_CHART, batch_key=str(job.pleo_id)))
+    return FiledBatch.objects.get(key=str(job.pleo_id)).pk

@@ -10,7 +10,7 @@ from exporthub.notifications.models import Subscription
 from exporthub.sync.models import BackgroundOperation, ExportItem, OperationKind
 from exporthub.sync.push_models import MasterDataPush
 from exporthub.sync.reconciliation_models import Discrepancy, ReconciliationRun
-from tests.dashboard.conftest import make_user
+from tests.dashboard.conftest import batch_of, make_user
 
 ORDER = {None: 0, "viewer": 1, "accountant": 2, "admin": 3}
 # (url name, kwargs names, least role, method)
@@ -19,6 +19,7 @@ PAGES = [
     ("dashboard:job-list", (), "viewer", "GET"),
     ("dashboard:job-detail", ("job",), "viewer", "GET"),
     ("dashboard:job-dismiss", ("job",), "admin", "POST"),
+    ("dashboard:filed-batch-download", ("batch",), "viewer", "GET"),
     ("dashboard:item-detail", ("item",), "viewer", "GET"),
     ("dashboard:item-reference", ("item",), "accountant", "POST"),
     ("dashboard:item-mark-exported", ("item",), "accountant", "POST"),
@@ -70,6 +71,7 @@ PAGES = [
 QUERY_NAMES = {"dashboard:items-bulk": "item"}
 KWARG_NAMES = {
     "job": "pk",
+    "batch": "pk",
     "item": "pk",
     "integration": "pk",
     "entry": "entry_id",
@@ -92,7 +94,7 @@ def test_it_lists_every_dashboard_url():
     }
 
 
-def objects_of(integration, job):
+def objects_of(integration, job, folder):
     item = ExportItem.objects.filter(job=job).first()
     failed = ExportItem.objects.filter(job=job, status="failed").first()
     return {
@@ -106,6 +108,7 @@ def objects_of(integration, job):
         if failed
         else "",
         "job": job.pk,
+        "batch": batch_of(job, folder),
         "item": item.pk,
         "integration": integration.pk,
         "entry": item.accounting_entry_id,
@@ -141,7 +144,7 @@ def url_for(name, needs, objects):
 
 
 @pytest.fixture
-def world(django_user_model, integration, other_integration, finished_job):
+def world(django_user_model, integration, other_integration, finished_job, settings, tmp_path):
     from tests.dashboard.conftest import export, postable_entry_ids
 
     other_job = export(other_integration, postable_entry_ids(other_integration.sandbox_company, 2))
@@ -151,8 +154,9 @@ def world(django_user_model, integration, other_integration, finished_job):
         "accountant": make_user(django_user_model, "anna", "accountant", [integration]),
         "admin": make_user(django_user_model, "adam", "admin"),
     }
-    mine = objects_of(integration, finished_job)
-    theirs = objects_of(other_integration, other_job)
+    settings.DATA_DIR = tmp_path
+    mine = objects_of(integration, finished_job, tmp_path / "journal")
+    theirs = objects_of(other_integration, other_job, tmp_path / "journal")
     mine["user"] = theirs["user"] = users["viewer"].pk
     return users, mine, theirs
 
@@ -190,7 +194,7 @@ def test_it_never_shows_another_companys_objects(client, world, role):
     users, _, theirs = world
     client.force_login(users[role])
     for name, needs, least, method in PAGES:
-        if not set(needs) & {"job", "item", "integration"} or ORDER[role] < ORDER[least]:
+        if not set(needs) & {"job", "batch", "item", "integration"} or ORDER[role] < ORDER[least]:
             continue
         url = url_for(name, needs, theirs)
         response = client.post(url) if method == "POST" else client.get(url)

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from exporthub.dashboard.views import jobs as job_views
 from exporthub.sync.models import ExportItem, ExportJob
-from tests.dashboard.conftest import export, postable_entry_ids
+from tests.connectors.journal_files import read_csv
+from tests.dashboard.conftest import batch_of, export, postable_entry_ids
 
 
 def text_of(html: str) -> str:
@@ -210,3 +211,20 @@ def test_the_entries_list_is_paginated(client, viewer, integration, company):
     second = text_of(client.get(url, {"page": 2}).content.decode())
     assert "Page 1 of 2" in first
     assert "Page 2 of 2" in second
+
+
+def test_the_job_page_lists_its_batch_files_for_download(
+    client, viewer, finished_job, settings, tmp_path
+):
+    settings.DATA_DIR = tmp_path
+    batch = batch_of(finished_job, tmp_path / "journal")
+    client.force_login(viewer)
+
+    page = client.get(reverse("dashboard:job-detail", args=[finished_job.pk])).content.decode()
+    download = client.get(reverse("dashboard:filed-batch-download", args=[batch]))
+
+    assert f'href="{reverse("dashboard:filed-batch-download", args=[batch])}"' in page
+    assert "pleo-00001.csv" in page and "1 entry" in page
+    assert download.status_code == 200
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    assert [row["account"] for row in read_csv(download.content)] == ["6000", "6900", "5820"]

@@ -8,6 +8,7 @@ from django_htmx.http import HTMX_STOP_POLLING, reswap, retarget
 
 from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
+from exporthub.dashboard.batch_files import batches_of
 from exporthub.dashboard.job_timeline import timeline
 from exporthub.dashboard.redaction import redact_text
 from exporthub.dashboard.views.common import page_of, query_without_page, render_page
@@ -108,6 +109,7 @@ def body_context(request: HttpRequest, job) -> dict:
         "items": page,
         "query": query_without_page(request),
         "timeline": timeline(activity),
+        "batches": list(batches_of(job)),
         "bulk_url": reverse("dashboard:items-bulk") if has_role(request.user, ACCOUNTANT) else "",
         "can_dismiss": has_role(request.user, ADMIN)
         and not job.is_finished

@@ -23,7 +23,7 @@ from exporthub.demo.children import (
     spawn,
     stop_all,
 )
-from exporthub.demo.services import DEMO_USERNAME, TrytonTarget, seed_demo
+from exporthub.demo.services import DEMO_USERNAME, TrytonTarget, seed_demo, seed_journal_demo
 
 TRYTON_DATABASE = "books"
 STARTUP_SECONDS = 120  # generous: a loaded machine may take a while to start Django twice
@@ -86,9 +86,14 @@ class Command(BaseCommand):
         if tryton is not None:
             target = TrytonTarget(tryton.url, TRYTON_DATABASE, tryton.company_id, tryton.api_key)
         state = seed_demo(password=password, base_url=base_url, tryton=target)
+        journal = seed_journal_demo(base_url=base_url)
         if state.created:
             self.stdout.write(
                 f"Seeded the sandbox company {state.company_id} with a pending export job."
+            )
+        if journal.created:
+            self.stdout.write(
+                f"Seeded a second sandbox company {journal.company_id}, exported as journal files."
             )
         books = (
             f"Tryton: {tryton.url}/{TRYTON_DATABASE}/rest/model/account.move"
@@ -112,6 +117,7 @@ class Command(BaseCommand):
                     f"  sign in as: {DEMO_USERNAME} / {password}\n"
                     f"  Pleo sandbox: {base_url}/sandbox/\n"
                     f"  {books}\n"
+                    f"  Journal files (also on each job's page): {journal.folder}\n"
                     "Press Ctrl-C to stop the web server, the worker and any ERP server.\n"
                 )
             )
