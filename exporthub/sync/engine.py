@@ -35,7 +35,7 @@ from exporthub.sync.items import ItemPoster
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.models import ExportItem, ExportJob, FailureMode, ItemStatus, JobStatus
 from exporthub.sync.pipeline import Background, Receipts, pages
-from exporthub.sync.queue import enqueue_processing_at
+from exporthub.sync.queue import enqueue_processing, enqueue_processing_at
 from exporthub.sync.queue_mirror import apply_job_results
 from exporthub.sync.wiring import open_erp, open_pleo
 from exporthub.sync.writeback import WriteBack, report_results
@@ -58,19 +58,27 @@ def process_integration(integration_id: int, worker: str) -> int:
     """Process the integration's unfinished jobs, oldest first, one at a time.
 
     Returns how many jobs this call worked on. Stops when no job is left, another worker holds
-    one, or a job could not be finished now (it is retried on the next poll).
+    one, a job could not be finished now (it is retried on the next poll), or the call used up
+    its time slice (`SYNC_SLICE_SECONDS`; the rest is enqueued, so that with few workers and
+    many integrations each makes progress in turn instead of waiting for whole jobs).
     """
     worked_on = 0
     while (job := claim_next_job(integration_id, worker)) is not None:
         worked_on += 1
+        job_run = JobRun(job, worker)
         try:
             with log_context(job=str(job.pleo_id), integration=integration_id):
-                JobRun(job, worker).run()
+                job_run.run()
         except ClaimLost:
             log.warning("Lost the claim on %s to another worker", job)
             return worked_on
         finally:
             release(job, worker)
+        if job_run.handed_back:
+            # Its time slice is over: the rest of the job queues up behind other integrations'
+            # work (enqueued only now that the claim is released, so any worker may take it).
+            enqueue_processing(integration_id)
+            return worked_on
         job.refresh_from_db(fields=["status"])
         if not job.is_finished:
             return worked_on
@@ -84,6 +92,9 @@ class JobRun:
         self.integration = job.integration
         self.erp: Connector | None = None
         self.last_beat = time.monotonic()
+        self.slice_ends = time.monotonic() + settings.SYNC_SLICE_SECONDS
+        self.handed_back = False
+        self.posted_any = False
 
     def run(self) -> None:
         with open_pleo(self.integration) as pleo:
@@ -119,7 +130,9 @@ class JobRun:
         if remote.status == JobStatus.PENDING:
             self.start()
         try:
-            self.post_items()
+            if not self.post_items():
+                self.handed_back = True
+                return
         except MissingContraAccounts as error:
             # Pleo holds the export data back until every wallet has a contra account.
             self.fail_job(
@@ -204,8 +217,9 @@ class JobRun:
             fetch_file=fetch_file or self.pleo.download_file,
         )
 
-    def post_items(self) -> None:
-        """Stream the export items (the data layer) and post each page's open ones together.
+    def post_items(self) -> bool:
+        """Stream the export items (the data layer) and post each page's open ones together;
+        False when the time slice ended first (the next run goes on from where this one was).
 
         The job's item list (the control layer) is mirrored as the pages need it, and in full
         before the end. Fetching the next pages and receipts and writing results back happen in
@@ -225,7 +239,9 @@ class JobRun:
             try:
                 for page in payload_pages:
                     items.load_for(page)
-                    self.post_page(poster, page, writeback)
+                    if not self.post_page(poster, page, writeback):
+                        writeback.collect()
+                        return False
                     receipts.forget(page)
             except MissingContraAccounts:
                 items.load_all()  # the failed job lists all its items
@@ -241,10 +257,13 @@ class JobRun:
                 FailureMode.PERMANENT,
             )
         poster.flush()
+        return True
 
-    def post_page(self, poster: ItemPoster, page: list[dict], writeback: WriteBack) -> None:
+    def post_page(self, poster: ItemPoster, page: list[dict], writeback: WriteBack) -> bool:
+        """Post the page's open items; False (nothing done) when they would start after the
+        time slice ended and this run has already posted something."""
         if not page:
-            return
+            return True
         rows = {
             str(row.accounting_entry_id): row
             for row in self.job.items.filter(
@@ -268,10 +287,14 @@ class JobRun:
             if row.status == ItemStatus.PENDING:
                 row.payload = raw
                 open_rows.append(row)
+        if open_rows and self.posted_any and time.monotonic() >= self.slice_ends:
+            return False
+        self.posted_any = self.posted_any or bool(open_rows)
         poster.process_many(open_rows)
         self.beat()
         poster.flush()
         writeback.report([row.pk for row in rows.values()])
+        return True
 
     def retry_due_items(self) -> bool:
         """Retry the items whose next attempt is due; True when no item is left waiting.
@@ -380,6 +403,9 @@ class JobItems:
             wanted -= loaded
 
     def load_all(self) -> None:
+        if not self.done and self.job.items.count() >= self.job.number_of_items > 0:
+            self.done = True  # every item Pleo counts has its row (e.g. a resumed job)
+            self.job.recount()
         while self._load_next() is not None:
             pass
 

@@ -291,3 +291,28 @@ def test_a_mapping_to_a_tax_code_the_ledger_does_not_declare_fails_the_item_as_d
             "tax_code", "I25", "NOSUCHTAX")  # fmt: skip
         assert str(item.accounting_entry_id) not in ledger_ids(ledger_path)
     assert failed.count() == wrong_tax.count()
+
+
+def test_a_job_longer_than_a_time_slice_is_handed_back_and_resumed_where_it_was(
+    integration, company, ledger_path, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.SYNC_SLICE_SECONDS = 0  # every slice ends after its first page
+    monkeypatch.setattr(engine, "PAGE", 10)
+    ids = postable_entry_ids(company, 25)
+    sandbox.create_export_job(company, entry_ids=ids)
+    poll_integration(integration)
+    job = ExportJob.objects.get(integration=integration)
+
+    done = []
+    while not job.is_finished and len(done) < 5:
+        with django_capture_on_commit_callbacks() as enqueued:
+            engine.process_integration(integration.pk, WORKER)
+        job.refresh_from_db()
+        done.append(job.items.filter(status="successful").count())
+        assert job.claimed_by == ""  # handed back, free for any worker
+        assert len(enqueued) == (0 if job.is_finished else 1)  # the rest queues up again
+
+    assert done == [10, 20, 25]
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+    assert set(pleo_job(job).items.values_list("status", flat=True)) == {"successful"}
