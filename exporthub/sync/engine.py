@@ -59,8 +59,9 @@ def process_integration(integration_id: int, worker: str) -> int:
 
     Returns how many jobs this call worked on. Stops when no job is left, another worker holds
     one, a job could not be finished now (it is retried on the next poll), or the call used up
-    its time slice (`SYNC_SLICE_SECONDS`; the rest is enqueued, so that with few workers and
-    many integrations each makes progress in turn instead of waiting for whole jobs).
+    its time slice (`SYNC_SLICE_SECONDS`) while another integration's job waits for a worker:
+    the rest is enqueued, so that with fewer workers than integrations each makes progress in
+    turn instead of waiting for whole jobs.
     """
     worked_on = 0
     while (job := claim_next_job(integration_id, worker)) is not None:
@@ -287,7 +288,7 @@ class JobRun:
             if row.status == ItemStatus.PENDING:
                 row.payload = raw
                 open_rows.append(row)
-        if open_rows and self.posted_any and time.monotonic() >= self.slice_ends:
+        if open_rows and self.posted_any and self.slice_over():
             return False
         self.posted_any = self.posted_any or bool(open_rows)
         poster.process_many(open_rows)
@@ -295,6 +296,21 @@ class JobRun:
         poster.flush()
         writeback.report([row.pk for row in rows.values()])
         return True
+
+    def slice_over(self) -> bool:
+        """The time slice has ended and another integration's job waits for a worker."""
+        now = time.monotonic()
+        if now < self.slice_ends:
+            return False
+        waiting = (
+            ExportJob.objects.unfinished()
+            .filter(claimed_by="")
+            .exclude(integration_id=self.integration.pk)
+            .exists()
+        )
+        if not waiting:
+            self.slice_ends = now + 1  # nobody waits: go on, and look again in a second
+        return waiting
 
     def retry_due_items(self) -> bool:
         """Retry the items whose next attempt is due; True when no item is left waiting.

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import engine
 from exporthub.sync.detection import poll_integration
-from exporthub.sync.models import ExportItem, ExportJob, ItemStatus
+from exporthub.sync.models import ExportItem, ExportJob, Integration, ItemStatus
 from exporthub.sync.wiring import open_pleo
 from tests.sync.helpers import WORKER, ledger_ids, pleo_job, postable_entry_ids, run
 
@@ -294,7 +297,14 @@ def test_a_mapping_to_a_tax_code_the_ledger_does_not_declare_fails_the_item_as_d
 
 
 def test_a_job_longer_than_a_time_slice_is_handed_back_and_resumed_where_it_was(
-    integration, company, ledger_path, settings, monkeypatch, django_capture_on_commit_callbacks
+    integration,
+    company,
+    beancount,
+    sandbox_base_url,
+    ledger_path,
+    settings,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
 ):
     settings.SYNC_SLICE_SECONDS = 0  # every slice ends after its first page
     monkeypatch.setattr(engine, "PAGE", 10)
@@ -302,6 +312,18 @@ def test_a_job_longer_than_a_time_slice_is_handed_back_and_resumed_where_it_was(
     sandbox.create_export_job(company, entry_ids=ids)
     poll_integration(integration)
     job = ExportJob.objects.get(integration=integration)
+    # Another integration's job waits for a worker meanwhile.
+    elsewhere = PleoConnection.objects.create(
+        name="Other", company_id=uuid.uuid4(), base_url=sandbox_base_url,
+        auth_method=PleoConnection.AuthMethod.API_KEY, api_key="other-key",
+    )  # fmt: skip
+    other = Integration.objects.create(
+        name="Other", pleo_connection=elsewhere, erp_connection=beancount
+    )
+    ExportJob.objects.create(
+        integration=other, pleo_id=uuid.uuid4(), company_id=job.company_id,
+        pleo_created_at=job.pleo_created_at,
+    )  # fmt: skip
 
     done = []
     while not job.is_finished and len(done) < 5:
@@ -316,3 +338,17 @@ def test_a_job_longer_than_a_time_slice_is_handed_back_and_resumed_where_it_was(
     assert job.status == "completed"
     assert sorted(ledger_ids(ledger_path)) == sorted(ids)
     assert set(pleo_job(job).items.values_list("status", flat=True)) == {"successful"}
+
+
+def test_a_job_alone_is_not_handed_back_when_its_slice_ends(
+    integration, company, ledger_path, settings, monkeypatch
+):
+    settings.SYNC_SLICE_SECONDS = 0
+    monkeypatch.setattr(engine, "PAGE", 10)
+    ids = postable_entry_ids(company, 25)
+    sandbox.create_export_job(company, entry_ids=ids)
+
+    job = run(integration)  # one call: nobody else waits for a worker
+
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
