@@ -45,6 +45,7 @@ class Background:
         self._streams = (
             ThreadPoolExecutor(STREAMS, thread_name_prefix="pleo-stream") if threads else None
         )
+        self._stops: list[threading.Event] = []
 
     def __enter__(self) -> Background:
         return self
@@ -83,6 +84,7 @@ class Background:
             return
         handover: queue.Queue = queue.Queue(maxsize=depth)
         stop = threading.Event()
+        self._stops.append(stop)
         done = object()
 
         def put(value: Any) -> bool:
@@ -121,6 +123,9 @@ class Background:
             stop.set()
 
     def close(self) -> None:
+        """Stop the streams nobody reads any more (e.g. after an error), wait for the threads."""
+        for stop in self._stops:
+            stop.set()
         for executor in (self._pool, self._streams):
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)

@@ -14,8 +14,10 @@ from django.db import connection
 
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import ReceiptFile
-from exporthub.sync.models import ExportItem
-from tests.sync.helpers import ledger_ids, pleo_job, postable_entry_ids, run
+from exporthub.sync import engine
+from exporthub.sync.detection import poll_integration
+from exporthub.sync.models import ExportItem, ExportJob
+from tests.sync.helpers import WORKER, ledger_ids, pleo_job, postable_entry_ids, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -136,3 +138,32 @@ def test_a_429_holds_back_every_concurrent_request_for_its_retry_after(
     later = [e for e in recorder.log if e.sent >= held_from + 1.9]
     assert sum(e.is_download for e in later) >= 2  # the concurrent downloads were held back
     assert ExportItem.objects.filter(job=job, status="successful").count() == len(ids)
+
+
+def test_a_job_handed_back_at_the_end_of_its_slice_stops_its_background_streams(
+    over_http, threaded, settings, monkeypatch
+):
+    company, integration, ledger = over_http
+    settings.SYNC_SLICE_SECONDS = 0
+    monkeypatch.setattr(engine, "PAGE", 10)
+    monkeypatch.setattr(
+        engine.JobRun, "slice_over", lambda self: time.monotonic() >= self.slice_ends
+    )
+    ids = postable_entry_ids(company, 25)
+    sandbox.create_export_job(company, entry_ids=ids)
+    poll_integration(integration)
+    job = ExportJob.objects.get(integration=integration)
+
+    enqueued = []
+    monkeypatch.setattr(engine, "enqueue_processing", enqueued.append)
+
+    engine.process_integration(integration.pk, WORKER)  # returns: the streams did not hang it
+
+    job.refresh_from_db()
+    assert (job.status, job.claimed_by, enqueued) == ("in_progress", "", [integration.pk])
+    assert job.items.filter(status="successful").count() == 10
+    settings.SYNC_SLICE_SECONDS = 600
+    engine.process_integration(integration.pk, WORKER)
+    job.refresh_from_db()
+    assert job.status == "completed"
+    assert written_order(ledger) == ids
