@@ -304,7 +304,7 @@ class JobRun:
             return False
         waiting = (
             ExportJob.objects.unfinished()
-            .filter(claimed_by="")
+            .filter(claimed_by="", integration__enabled=True)
             .exclude(integration_id=self.integration.pk)
             .exists()
         )

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from exporthub.connectors.beancount.connector import BeancountConnector
 from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import engine
@@ -352,3 +353,25 @@ def test_a_job_alone_is_not_handed_back_when_its_slice_ends(
 
     assert job.status == "completed"
     assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+
+
+def test_a_batch_that_breaks_half_way_is_posted_one_by_one_without_duplicates(
+    integration, company, ledger_path, monkeypatch
+):
+    ids = postable_entry_ids(company, 6)
+    sandbox.create_export_job(company, entry_ids=ids)
+    real_post_many = BeancountConnector.post_many
+
+    def half_then_crash(self, entries):
+        real_post_many(self, entries[:3])
+        raise RuntimeError("the batch call broke after writing three entries")
+
+    monkeypatch.setattr(BeancountConnector, "post_many", half_then_crash)
+
+    job = run(integration)
+
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)  # the three written ones found again
+    items = ExportItem.objects.filter(job=job)
+    assert {(item.status, item.attempts) for item in items} == {("successful", 1)}
+    assert {item.external_id for item in items} == {f"pleo-{entry_id}" for entry_id in ids}
