@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per round")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
     args = parser.parse_args(argv)
+    # SIGTERM (e.g. a timeout) ends the bench through its `finally`: servers, clusters and the
+    # throwaway database go with it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     redis_url = os.environ.get("REDIS_URL", "")
     workspace = environment.prepare(keep=args.keep)
@@ -123,10 +126,13 @@ def serve_sandbox(workspace) -> tuple[subprocess.Popen, str]:
     """The sandbox under gunicorn on a free port; (its process, its base URL)."""
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
+    # Connections closed after each request: 2 × 16 threads must not hold a database's clients.
     process = subprocess.Popen(
         [str(gunicorn), "exporthub.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "32", "--log-level", "warning"],
+         "--workers", "2", "--threads", "16", "--log-level", "warning"],
         cwd=environment.ROOT,
+        env={**os.environ, "EXPORTHUB_DB_CONN_MAX_AGE": "0"},
+        start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while True:
@@ -141,12 +147,15 @@ def serve_sandbox(workspace) -> tuple[subprocess.Popen, str]:
 
 
 def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
+    """End a server or cluster this bench started, with the processes it started in turn."""
     try:
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
     except subprocess.TimeoutExpired:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+    except ProcessLookupError:
+        pass
 
 
 def run_round(workers: int, url: str, args) -> dict:
@@ -191,6 +200,7 @@ def run_round(workers: int, url: str, args) -> dict:
         [sys.executable, "manage.py", "qcluster"],
         cwd=environment.ROOT,
         env={**os.environ, "EXPORTHUB_WORKERS": str(workers), "EXPORTHUB_LOG_LEVEL": "WARNING"},
+        start_new_session=True,
     )
     try:
         ready = async_task("exporthub.sync.tasks.recheck_queue_preflight", 0)

@@ -60,7 +60,7 @@ def test_bench_scale_runs_tiny_rounds_and_checks_every_item_posted_once():
         env=env,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=600,
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
