@@ -65,8 +65,9 @@ services:
 
 test: lint test-sqlite test-postgres
 
+# The quick set (a few minutes): Pleo latency hidden or not, and Tryton. See bench/cli.py.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench quick
 
 # Rewrite requirements.lock from a fresh development environment (after changing pyproject.toml).
 lock:

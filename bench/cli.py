@@ -1,11 +1,20 @@
-"""`python -m bench [beancount|tryton|memory|csv|xlsx|sie4|all] [--items N]`: run scenarios.
+"""`python -m bench [SCENARIO ...] [--items N] [--pleo-latency-ms MS]`: run, print figures.
 
 Human-readable lines first; the last line of stdout is one JSON object with every figure.
-Scenarios (default N): beancount (10,000), tryton (2,000; starts a real trytond), memory
-(Beancount at 100,000: slow, not part of `make bench`), and the file journals csv, xlsx and sie4
-(2,000 each: one batch file per job). `all` runs every one.
-`python -m bench erp-direct [--items N]`: the connectors' batch path against writing straight
-into each ERP (bench/erp_direct.py).
+Scenarios (default N):
+  beancount   the hub into a Beancount ledger (10,000)
+  tryton      the hub into a real trytond (2,000; starts one)
+  memory      Beancount at 100,000 (slow, not in the quick set)
+  latency     Beancount at 0 ms and at 150 ms (or --pleo-latency-ms) of Pleo latency (5,000):
+              end-to-end seconds of both and their ratio (target ≤ 1.25)
+  quick       what `make bench` runs: the `QUICK` scenarios at their quick sizes
+  all         every scenario but `quick`
+`python -m bench scale …` is its own command (bench/scale.py): workers × integrations on
+PostgreSQL + Redis. `python -m bench erp-direct [--items N]` (bench/erp_direct.py): the
+connectors' batch path against writing straight into each ERP, side by side.
+
+Adding a scenario: a function `(Run, items) -> dict of figures` in `SCENARIOS` (and its name in
+`QUICK` for `make bench`); its figures land under `scenarios.<name>` in the JSON line.
 """
 
 from __future__ import annotations
@@ -19,35 +28,72 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import environment
 
-DEFAULT_ITEMS = {
-    "beancount": 10_000,
-    "tryton": 2_000,
-    "memory": 100_000,
-    "csv": 2_000,
-    "xlsx": 2_000,
-    "sie4": 2_000,
+TARGETS = {
+    "pleo_calls_ratio": 1.05,
+    "hub_ms_per_item": 2.0,
+    "rss_peak_mb": 250.0,
+    "latency_ratio": 1.25,
 }
-TARGETS = {"pleo_calls_ratio": 1.05, "hub_ms_per_item": 2.0, "rss_peak_mb": 250.0}
+LATENCY_MS = 150  # the `latency` scenario's default: a real Pleo answers in 100–300 ms
+
+
+@dataclass
+class Run:
+    """What every scenario gets: the sandbox server, the workspace and the command's options."""
+
+    url: str
+    app: object
+    workspace: environment.Workspace
+    args: argparse.Namespace
+
+
+@dataclass(frozen=True)
+class Scenario:
+    default_items: int
+    run: Callable[[Run, int], dict]
+    quick_items: int | None = None  # its size in the quick set
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["scale"]:
+        from bench import scale
+
+        return scale.main(argv[1:])
     if argv[:1] == ["erp-direct"]:
         from bench import erp_direct
 
         return erp_direct.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("scenario", nargs="?", default="beancount", choices=[*DEFAULT_ITEMS, "all"])
+    parser.add_argument(
+        "scenario", nargs="*", default=["beancount"], choices=[*SCENARIOS, "quick", "all"]
+    )
     parser.add_argument("--items", type=int, help="N for every scenario run")
+    parser.add_argument(
+        "--pleo-latency-ms",
+        type=int,
+        default=None,
+        help="delay every answer of the sandbox by this much (its latency fault); the latency "
+        f"scenario compares 0 with this (default {LATENCY_MS})",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
     parser.add_argument("--profile", action="store_true", help="cProfile the worker (stderr)")
     parser.add_argument("--no-check", action="store_true", help="skip bean-check at the end")
     args = parser.parse_args(argv)
-    names = list(DEFAULT_ITEMS) if args.scenario == "all" else [args.scenario]
+    names: list[tuple[str, int | None]] = []
+    for name in args.scenario:
+        if name == "all":
+            names += [(each, None) for each in SCENARIOS]
+        elif name == "quick":
+            names += [(each, SCENARIOS[each].quick_items) for each in QUICK]
+        else:
+            names.append((name, None))
 
     workspace = environment.prepare(keep=args.keep)
     say(f"exporthub bench: data dir {workspace.data_dir}, {workspace.engine} database")
@@ -56,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         "database": workspace.engine,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_average": os.getloadavg()[0],
         "targets": TARGETS,
         "scenarios": {},
     }
@@ -73,14 +121,15 @@ def main(argv: list[str] | None = None) -> int:
         say(f"migrated in {time.perf_counter() - started:.1f} s")
         with serve_sandbox() as (url, app):
             say(f"sandbox serving on {url}")
-            for name in names:
-                items = args.items or DEFAULT_ITEMS[name]
+            run = Run(url, app, workspace, args)
+            for name, quick_items in names:
+                scenario = SCENARIOS[name]
+                items = args.items or quick_items or scenario.default_items
                 try:
-                    figures = run_scenario(name, items, url, app, workspace, args)
+                    figures = scenario.run(run, items)
                 except Exception as error:  # report it, run the other scenarios
                     traceback.print_exc()
                     figures = {"error": f"{type(error).__name__}: {error}"}
-                    failed = True
                 output["scenarios"][name] = figures
                 failed = failed or bool(figures.get("error"))
     finally:
@@ -93,16 +142,66 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def run_scenario(name: str, items: int, url: str, app, workspace, args) -> dict:
+def run_beancount(run: Run, items: int) -> dict:
+    return run_scenario("beancount", items, run, latency_ms=run.args.pleo_latency_ms or 0)
+
+
+def run_tryton(run: Run, items: int) -> dict:
+    return run_scenario("tryton", items, run, latency_ms=run.args.pleo_latency_ms or 0)
+
+
+def run_memory(run: Run, items: int) -> dict:
+    return run_scenario("memory", items, run, latency_ms=run.args.pleo_latency_ms or 0)
+
+
+def run_journal(kind: str):
+    def run_it(run: Run, items: int) -> dict:
+        return run_scenario(kind, items, run, latency_ms=run.args.pleo_latency_ms or 0)
+
+    return run_it
+
+
+def run_latency(run: Run, items: int) -> dict:
+    """The same Beancount job without and with Pleo latency: how much of it the hub hides."""
+    latency = run.args.pleo_latency_ms or LATENCY_MS
+    without = run_scenario("latency-0ms", items, run, latency_ms=0, erp_kind="beancount")
+    with_latency = run_scenario(
+        f"latency-{latency}ms", items, run, latency_ms=latency, erp_kind="beancount"
+    )
+    ratio = with_latency["wall_seconds"] / without["wall_seconds"]
+    figures = {
+        "items": items,
+        "pleo_latency_ms": latency,
+        "wall_seconds_0ms": without["wall_seconds"],
+        "wall_seconds_latency": with_latency["wall_seconds"],
+        "items_per_second_0ms": without["items_per_second"],
+        "items_per_second_latency": with_latency["items_per_second"],
+        "latency_ratio": round(ratio, 3),
+        "runs": {"0ms": without, f"{latency}ms": with_latency},
+    }
+    figures["targets_met"] = {"latency_ratio": ratio <= TARGETS["latency_ratio"]}
+    say(
+        f"\nlatency: {items} items end to end in {without['wall_seconds']} s at 0 ms and "
+        f"{with_latency['wall_seconds']} s at {latency} ms per Pleo call: ×{ratio:.3f} "
+        f"(target ≤ {TARGETS['latency_ratio']})"
+    )
+    return figures
+
+
+def run_scenario(
+    name: str, items: int, run: Run, *, latency_ms: int = 0, erp_kind: str | None = None
+) -> dict:
     from django.db import connections
 
     from bench import world
 
-    say(f"\n== {name}: {items} items")
-    erp_kind = name if name in world.JOURNAL_KINDS or name == "tryton" else "beancount"
+    url, app, workspace, args = run.url, run.app, run.workspace, run.args
+    say(f"\n== {name}: {items} items, {latency_ms} ms Pleo latency")
+    if erp_kind is None:
+        erp_kind = name if name in world.JOURNAL_KINDS or name == "tryton" else "beancount"
     currency = {"tryton": "EUR", "sie4": "SEK"}.get(erp_kind, "DKK")
     started = time.perf_counter()
-    seeded = world.seed(f"Bench {name}", items=items, currency=currency)
+    seeded = world.seed(f"Bench {name}", items=items, currency=currency, latency_ms=latency_ms)
     seeded.seed_seconds = time.perf_counter() - started
     say(
         f"seeded {seeded.items} entries ({seeded.receipts} receipt files) "
@@ -128,7 +227,7 @@ def run_scenario(name: str, items: int, url: str, app, workspace, args) -> dict:
             )
             ledger = None
         elif erp_kind in world.JOURNAL_KINDS:
-            erp, folder = world.journal_erp(name, erp_kind, currency)
+            erp, _folder = world.journal_erp(name, erp_kind, currency)
             integration = world.integrate(
                 seeded,
                 sandbox_url=url,
@@ -151,6 +250,7 @@ def run_scenario(name: str, items: int, url: str, app, workspace, args) -> dict:
         say("running the worker (poll_integration + process_integration) …")
         worker = run_worker(integration.pk, workspace, name, profile=args.profile)
         figures = summarize(name, erp_kind, seeded, worker, app)
+        figures["pleo_latency_ms"] = latency_ms
         if ledger is not None:
             figures.update(check_ledger(ledger, run_check=not args.no_check))
         if tryton is not None:
@@ -163,6 +263,26 @@ def run_scenario(name: str, items: int, url: str, app, workspace, args) -> dict:
             shutil.rmtree(tryton.work_dir, ignore_errors=True)
     report(figures)
     return figures
+
+
+def check_journal(config) -> dict:
+    """The batch files as the register knows them, and whether each file matches it."""
+    import hashlib
+
+    from exporthub.connectors.registry import build_connector
+
+    with build_connector(config) as connector:
+        batches = list(config.filed_batches.order_by("number"))
+        files = [connector.folder / batch.file_name for batch in batches]
+        return {
+            "journal_batches": len(batches),
+            "journal_entries": sum(batch.entry_count for batch in batches),
+            "journal_bytes": sum(path.stat().st_size for path in files),
+            "journal_files_match_register": all(
+                batch.is_written and hashlib.sha256(path.read_bytes()).hexdigest() == batch.checksum
+                for batch, path in zip(batches, files, strict=True)
+            ),
+        }
 
 
 def run_worker(integration_id: int, workspace, name: str, *, profile: bool) -> dict:
@@ -184,7 +304,16 @@ def summarize(name: str, erp_kind: str, seeded, worker: dict, app) -> dict:
     from exporthub.sandbox.models import ExportJob as SandboxJob
 
     n = seeded.items
-    pleo = worker["pleo"]
+    main_thread = worker["pleo"]  # its own exchanges, and its waits for the background's
+    exchanges: dict[str, dict] = {}
+    for tally in (main_thread, worker["pleo_background"]):
+        for kind, value in tally.items():
+            if kind.startswith("wait:"):
+                continue
+            seen = exchanges.setdefault(kind, {"calls": 0, "seconds": 0.0})
+            seen["calls"] += value["calls"]
+            seen["seconds"] = round(seen["seconds"] + value["seconds"], 4)
+    pleo = exchanges
     calls = {kind: pleo.get(kind, {}).get("calls", 0) for kind in API_KINDS}
     extra = {
         kind: value["calls"]
@@ -193,7 +322,7 @@ def summarize(name: str, erp_kind: str, seeded, worker: dict, app) -> dict:
     }
     api_calls = sum(calls.values()) + sum(extra.values())
     minimum = sum(minimum_calls(n).values())
-    pleo_seconds = sum(value["seconds"] for value in pleo.values())
+    pleo_seconds = sum(value["seconds"] for value in main_thread.values())
     erp_seconds = sum(value["seconds"] for value in worker["erp"].values())
     wall = worker["wall_seconds"]
     hub = wall - erp_seconds - pleo_seconds
@@ -228,8 +357,10 @@ def summarize(name: str, erp_kind: str, seeded, worker: dict, app) -> dict:
         "sandbox_statuses": dict(app.statuses),
         "receipt_files": seeded.receipts,
         "receipt_downloads": pleo.get("receipt_download", {}).get("calls", 0),
-        "pleo_http_seconds": round(pleo_seconds, 2),
+        "pleo_http_seconds": round(sum(value["seconds"] for value in pleo.values()), 2),
         "pleo_http_by_kind": pleo,
+        "pleo_main_thread_seconds": round(pleo_seconds, 2),
+        "pleo_main_thread_by_kind": main_thread,
         "sandbox_server_seconds": round(app.tally.total_seconds, 2),
         "erp_seconds": round(erp_seconds, 2),
         "erp_by_method": worker["erp"],
@@ -273,26 +404,6 @@ def check_ledger(ledger: Path, *, run_check: bool) -> dict:
     return figures
 
 
-def check_journal(config) -> dict:
-    """The batch files as the register knows them, and whether each file matches it."""
-    import hashlib
-
-    from exporthub.connectors.registry import build_connector
-
-    with build_connector(config) as connector:
-        batches = list(config.filed_batches.order_by("number"))
-        files = [connector.folder / batch.file_name for batch in batches]
-        return {
-            "journal_batches": len(batches),
-            "journal_entries": sum(batch.entry_count for batch in batches),
-            "journal_bytes": sum(path.stat().st_size for path in files),
-            "journal_files_match_register": all(
-                batch.is_written and hashlib.sha256(path.read_bytes()).hexdigest() == batch.checksum
-                for batch, path in zip(batches, files, strict=True)
-            ),
-        }
-
-
 def start_tryton():
     """trytond on a free port with a fresh clone of the test template (built once, in var/)."""
     from django.conf import settings
@@ -332,7 +443,8 @@ def report(f: dict) -> None:
     )
     say(
         f"time: ERP {f['erp_seconds']} s ({f['erp_ms_per_item']} ms/item), "
-        f"Pleo HTTP {f['pleo_http_seconds']} s, hub {f['hub_seconds']} s "
+        f"Pleo: the main thread {f['pleo_main_thread_seconds']} s (HTTP of all threads "
+        f"{f['pleo_http_seconds']} s), hub {f['hub_seconds']} s "
         f"= {f['hub_ms_per_item']} ms/item (of which DB {f['db_seconds']} s, "
         f"{f['db_queries_per_item']} queries/item)"
     )
@@ -364,3 +476,16 @@ def report(f: dict) -> None:
         say(f"Tryton holds {f['tryton_moves']} moves from Pleo")
     missed = [name for name, ok in f["targets_met"].items() if not ok]
     say("targets: " + ("all met" if not missed else f"missed {', '.join(missed)}"))
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "beancount": Scenario(10_000, run_beancount),
+    "tryton": Scenario(2_000, run_tryton, quick_items=500),
+    "memory": Scenario(100_000, run_memory),
+    "latency": Scenario(5_000, run_latency, quick_items=5_000),
+    "csv": Scenario(2_000, run_journal("csv")),
+    "xlsx": Scenario(2_000, run_journal("xlsx")),
+    "sie4": Scenario(2_000, run_journal("sie4")),
+}
+# `make bench`: a few minutes on a 2-core machine.
+QUICK = ("latency", "tryton")

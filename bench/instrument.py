@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import resource
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -52,14 +53,16 @@ def minimum_calls(items: int, page: int = 100) -> dict[str, int]:
 
 @dataclass
 class Tally:
-    """Calls and seconds by kind."""
+    """Calls and seconds by kind (threads may add at once)."""
 
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, kind: str, seconds: float) -> None:
-        self.calls[kind] += 1
-        self.seconds[kind] += seconds
+        with self.lock:
+            self.calls[kind] += 1
+            self.seconds[kind] += seconds
 
     @property
     def total_seconds(self) -> float:
@@ -75,30 +78,39 @@ class Tally:
 class CountingTransport(httpx.BaseTransport):
     """Real HTTP (httpx.HTTPTransport), with each exchange counted and timed, body included.
 
-    Survives being closed by one PleoClient and reused by the next: the inner transport is
-    re-created on demand.
+    Exchanges on the main thread land in `tally`, those of background threads (the engine's
+    prefetching and write-back) in `background`. Survives being closed by one PleoClient and
+    reused by the next: the inner transport is re-created on demand.
     """
 
-    def __init__(self, tally: Tally):
+    def __init__(self, tally: Tally, background: Tally | None = None):
         self.tally = tally
+        self.background = background if background is not None else tally
         self._inner: httpx.HTTPTransport | None = None
+        self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if self._inner is None:
-            self._inner = httpx.HTTPTransport()
+        with self._lock:
+            if self._inner is None:
+                self._inner = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=40))
+            inner = self._inner
         started = time.perf_counter()
-        response = self._inner.handle_request(request)
+        response = inner.handle_request(request)
         try:
             response.read()
         finally:
             response.close()
-        self.tally.add(classify(request.method, request.url.path), time.perf_counter() - started)
+        main = threading.current_thread() is threading.main_thread()
+        (self.tally if main else self.background).add(
+            classify(request.method, request.url.path), time.perf_counter() - started
+        )
         return response
 
     def close(self) -> None:
-        if self._inner is not None:
-            self._inner.close()
-            self._inner = None
+        with self._lock:
+            if self._inner is not None:
+                self._inner.close()
+                self._inner = None
 
 
 TIMED_METHODS = (
@@ -107,6 +119,7 @@ TIMED_METHODS = (
     "validate",
     "find",
     "post",
+    "post_many",
     "attach_receipts",
     "fetch_master_data",
     "accounts",
@@ -117,8 +130,9 @@ TIMED_METHODS = (
 def time_connector(connector, erp: Tally, pleo: Tally, on_post=None):
     """Wrap the connector's methods (on the instance) so their time lands in `erp`.
 
-    Only the outermost call counts (connector methods call each other), and Pleo HTTP time spent
-    inside a call (receipt downloads) is subtracted, since `pleo` already has it.
+    Only the outermost call counts (connector methods call each other), and the main thread's
+    Pleo time inside a call (receipt downloads, or waits for them: `pleo`) is subtracted, since
+    `pleo` already has it. `on_post(n)` is told how many entries each post or batch carried.
     """
     depth = 0
 
@@ -136,8 +150,8 @@ def time_connector(connector, erp: Tally, pleo: Tally, on_post=None):
                 depth -= 1
                 elapsed = time.perf_counter() - started
                 erp.add(name, elapsed - (pleo.total_seconds - pleo_before))
-                if name == "post" and on_post is not None:
-                    on_post()
+                if on_post is not None and name in ("post", "post_many"):
+                    on_post(len(args[0]) if name == "post_many" else 1)
 
         return timed
 

@@ -1,8 +1,9 @@
 """Seeding a sandbox company and wiring it to an ERP through an integration, for one scenario.
 
 Every seeded entry is made postable: the seed leaves a category, a tax code and a vendor without
-a code on purpose, and the bench maps those by their Pleo id, so a job of N entries is N postings
-(failures, if any, are still counted and reported).
+a code on purpose, and the bench maps those by their Pleo id; the seed's uncategorised lines (the
+"I don't know" category, about 2 %) get a category. So a job of N entries is N postings unless a
+scenario asks for failures (failures, if any, are still counted and reported).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from exporthub.connectors.models import ConnectorConfig
 from exporthub.demo import services as demo
 from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
-from exporthub.sandbox.models import Account, ReceiptFile, TaxCode, Vendor
+from exporthub.sandbox.models import Account, AccountingEntry, ReceiptFile, TaxCode, Vendor
 from exporthub.sync.models import Integration, Mapping
 
 Kind = Mapping.Kind
@@ -68,13 +69,42 @@ class Seeded:
     seed_seconds: float = 0.0
 
 
-def seed(name: str, *, items: int, currency: str, seed: int = 7) -> Seeded:
-    """A company with `items` queued entries and one pending export job over all of them."""
+def seed(name: str, *, items: int, currency: str, seed: int = 7, latency_ms: int = 0) -> Seeded:
+    """A company with `items` queued, postable entries and one pending export job over all of
+    them; `latency_ms` delays every answer of the company's API (the sandbox's latency fault)."""
     company, api_key = sandbox.create_company(name=name, currency=currency)
     sandbox.seed_company(company, entries=items, seed=seed)
+    categorise(company)
+    if latency_ms:
+        sandbox.set_faults(company, latency_ms=latency_ms)
     job = sandbox.create_export_job(company)
     receipts = ReceiptFile.objects.filter(entry__company=company).count()
     return Seeded(company, api_key, str(job.uuid), job.number_of_items, receipts)
+
+
+def categorise(company) -> int:
+    """Give the lines the seed left without a category one (Pleo would not export them else
+    either: an accountant fixes the category first); returns how many entries changed."""
+    account = Account.objects.filter(company=company, code__isnull=False).order_by("code").first()
+    chosen = {
+        "id": str(account.uuid),
+        "name": account.name,
+        "code": account.code,
+        "identifier": account.external_id,
+    }
+    changed = []
+    for entry in AccountingEntry.objects.filter(company=company).only("id", "lines", "account"):
+        lines = entry.lines
+        if all(line.get("account") for line in lines):
+            continue
+        for line in lines:
+            line["account"] = line.get("account") or chosen
+        entry.lines = lines
+        if entry.account_id is None:
+            entry.account = account
+        changed.append(entry)
+    AccountingEntry.objects.bulk_update(changed, ["lines", "account"], batch_size=500)
+    return len(changed)
 
 
 def _unmapped_keys(company) -> dict[str, list[str]]:

@@ -292,6 +292,11 @@ SYNC_CLAIM_STALE_SECONDS = env_int("EXPORTHUB_SYNC_CLAIM_STALE_SECONDS", 120)
 SYNC_MAX_ATTEMPTS = env_int("EXPORTHUB_SYNC_MAX_ATTEMPTS", 5)
 # Longest wait between two attempts at one item, in seconds.
 SYNC_RETRY_MAX_DELAY_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_MAX_DELAY_SECONDS", 30)
+# Receipt downloads in flight at once per job (sync/pipeline.py); 0: no threads, one at a time.
+SYNC_PLEO_THREADS = env_int("EXPORTHUB_SYNC_PLEO_THREADS", 32)
+# A worker hands a job back (re-enqueued) after this many seconds on it, so that every
+# integration makes progress in turn when there are more integrations than workers.
+SYNC_SLICE_SECONDS = env_int("EXPORTHUB_SYNC_SLICE_SECONDS", 20)
 
 # Logs go to standard output; EXPORTHUB_LOG_FORMAT=json writes one JSON object a line, with the
 # job, integration and item the engine is working on (exporthub/ops/logs.py).

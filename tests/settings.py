@@ -32,3 +32,7 @@ ALLOWED_HOSTS = ["*"]
 # Tests never collect static files; WhiteNoise serves nothing from disk here.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The in-process sandbox transport runs in the caller's thread on the test's database connection
+# (inside its transaction), so the engine stays in one thread here; tests over a live server
+# switch the threads on (tests/sync/test_concurrency.py).
+SYNC_PLEO_THREADS = 0

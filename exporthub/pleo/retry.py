@@ -20,12 +20,18 @@ is (`replay_safe`):
   rotated the refresh token, and re-using the old one revokes the whole grant.
 * `POST /v3/export-job-events` is replayed by the client, which reconciles an
   `INVALID_EXPORT_JOB_STATUS_CHANGE` after an ambiguous failure (see `PleoClient.create_job_event`).
+
+A 429 concerns every request of the client, not only the one that got it: the client's requests
+(several threads may send at once) share one `Throttle`, and after a 429 none is sent before its
+`Retry-After` has passed, each within its own retry budget. Waits that would exceed the budget are
+not slept: the call fails, and the engine schedules the job's retry instead of waiting.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,14 +85,41 @@ class RetryPolicy:
         return rand() * cap
 
 
+class Throttle:
+    """The moment before which no request may be sent, shared by every thread of one client."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def hold(self, seconds: float) -> float:
+        """Keep everyone from sending for `seconds` (a 429's Retry-After); returns the moment."""
+        with self._lock:
+            self._until = max(self._until, self.clock() + seconds)
+            return self._until
+
+    def delay(self, waited_until: float = 0.0) -> tuple[float, float]:
+        """(seconds still to wait, the moment waited for); nothing for a caller that has already
+        waited until that moment itself."""
+        with self._lock:
+            until = self._until
+        if until <= waited_until:
+            return 0.0, until
+        return max(0.0, until - self.clock()), until
+
+
 @dataclass
 class Retrier:
-    """Runs one logical request, retrying by the policy. `sleep` is injectable for tests."""
+    """Runs one logical request, retrying by the policy. `sleep` is injectable for tests.
+
+    `throttle` is shared by every request of one client (see the module docstring)."""
 
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     rand: Callable[[], float] = random.random
+    throttle: Throttle = field(default_factory=Throttle)
 
     def run(
         self,
@@ -102,8 +135,14 @@ class Retrier:
         """
         budget = _Budget(self.clock, self.policy)
         attempt = 0
+        waited_until = 0.0
         while True:
             attempt += 1
+            delay, until = self.throttle.delay(waited_until)
+            if delay and budget.allows(attempt - 1, delay):
+                self.sleep(delay)  # another request of this client was told to come back later
+                budget.slept += delay
+                waited_until = until
             try:
                 response = send()
             except httpx.TransportError as error:
@@ -122,6 +161,8 @@ class Retrier:
                 return response
             hint = parse_retry_after(response.headers.get("retry-after"))
             wait = hint if hint is not None else self.policy.backoff(attempt, self.rand)
+            if status == 429:
+                waited_until = self.throttle.hold(wait)  # slows the client's other requests
             if not budget.allows(attempt, wait):
                 return response
             response.close()

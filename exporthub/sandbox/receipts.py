@@ -78,4 +78,4 @@ def receipt_from_token(token: str) -> ReceiptFile | None:
         receipt_id = signing.loads(token, salt=_SALT, max_age=URL_LIFETIME_SECONDS)
     except signing.BadSignature:  # also covers SignatureExpired
         return None
-    return ReceiptFile.objects.filter(uuid=receipt_id).first()
+    return ReceiptFile.objects.filter(uuid=receipt_id).select_related("entry__company").first()

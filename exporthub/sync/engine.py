@@ -1,8 +1,10 @@
 """Processing Pleo export jobs end to end: claim, start, validate, post, report, close.
 
-One `JobRun` handles one claimed job. It streams Pleo's pages (job items, then export items), so
-memory stays flat in the number of items, reports results in batches of 100 as they come (which
-also keeps the job from expiring), and closes the job with exactly one final event.
+One `JobRun` handles one claimed job. It streams Pleo's pages (job items and export items), so
+memory stays flat in the number of items, posts each page of entries in one batch, reports results
+in batches of 100 as they come (which also keeps the job from expiring), and closes the job with
+exactly one final event. Pleo's latency is hidden behind the posting (see pipeline.py): the next
+pages and their receipts are fetched, and results written back, while a page posts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.db import transaction
@@ -31,10 +34,11 @@ from exporthub.sync.claims import ClaimLost, claim_next_job, heartbeat, release
 from exporthub.sync.items import ItemPoster
 from exporthub.sync.mapping import MappingTable
 from exporthub.sync.models import ExportItem, ExportJob, FailureMode, ItemStatus, JobStatus
-from exporthub.sync.queue import enqueue_processing_at
+from exporthub.sync.pipeline import Background, Receipts, pages
+from exporthub.sync.queue import enqueue_processing, enqueue_processing_at
 from exporthub.sync.queue_mirror import apply_job_results
 from exporthub.sync.wiring import open_erp, open_pleo
-from exporthub.sync.writeback import report_results
+from exporthub.sync.writeback import WriteBack, report_results
 
 log = logging.getLogger(__name__)
 PAGE = 100
@@ -54,19 +58,28 @@ def process_integration(integration_id: int, worker: str) -> int:
     """Process the integration's unfinished jobs, oldest first, one at a time.
 
     Returns how many jobs this call worked on. Stops when no job is left, another worker holds
-    one, or a job could not be finished now (it is retried on the next poll).
+    one, a job could not be finished now (it is retried on the next poll), or the call used up
+    its time slice (`SYNC_SLICE_SECONDS`) while another integration's job waits for a worker:
+    the rest is enqueued, so that with fewer workers than integrations each makes progress in
+    turn instead of waiting for whole jobs.
     """
     worked_on = 0
     while (job := claim_next_job(integration_id, worker)) is not None:
         worked_on += 1
+        job_run = JobRun(job, worker)
         try:
             with log_context(job=str(job.pleo_id), integration=integration_id):
-                JobRun(job, worker).run()
+                job_run.run()
         except ClaimLost:
             log.warning("Lost the claim on %s to another worker", job)
             return worked_on
         finally:
             release(job, worker)
+        if job_run.handed_back:
+            # Its time slice is over: the rest of the job queues up behind other integrations'
+            # work (enqueued only now that the claim is released, so any worker may take it).
+            enqueue_processing(integration_id)
+            return worked_on
         job.refresh_from_db(fields=["status"])
         if not job.is_finished:
             return worked_on
@@ -80,6 +93,9 @@ class JobRun:
         self.integration = job.integration
         self.erp: Connector | None = None
         self.last_beat = time.monotonic()
+        self.slice_ends = time.monotonic() + settings.SYNC_SLICE_SECONDS
+        self.handed_back = False
+        self.posted_any = False
 
     def run(self) -> None:
         with open_pleo(self.integration) as pleo:
@@ -114,9 +130,10 @@ class JobRun:
             return
         if remote.status == JobStatus.PENDING:
             self.start()
-        self.load_items()
         try:
-            self.post_items()
+            if not self.post_items():
+                self.handed_back = True
+                return
         except MissingContraAccounts as error:
             # Pleo holds the export data back until every wallet has a contra account.
             self.fail_job(
@@ -193,35 +210,45 @@ class JobRun:
             heartbeat(self.job, self.worker)
             self.last_beat = time.monotonic()
 
-    def load_items(self) -> None:
-        """Mirror Pleo's item list (the control layer), page by page."""
-        batch = []
-        for remote in self.pleo.list_job_items(str(self.job.pleo_id)):
-            batch.append(ExportItem(job=self.job, accounting_entry_id=remote.accounting_entry_id))
-            if len(batch) >= PAGE:
-                ExportItem.objects.bulk_create(batch, ignore_conflicts=True)
-                batch = []
-        ExportItem.objects.bulk_create(batch, ignore_conflicts=True)
-        self.job.recount()
-
-    def poster(self) -> ItemPoster:
+    def poster(self, fetch_file=None) -> ItemPoster:
         return ItemPoster(
             self.erp,
             MappingTable.for_integration(self.integration),
             fallback_to_pleo_codes=self.integration.fallback_to_pleo_codes,
-            fetch_file=self.pleo.download_file,
+            fetch_file=fetch_file or self.pleo.download_file,
         )
 
-    def post_items(self) -> None:
-        """Stream the export items (the data layer) and post each one that is still open."""
-        poster = self.poster()
-        page: list[dict] = []
-        for raw in self.pleo.list_export_item_payloads(str(self.job.pleo_id)):
-            page.append(raw)
-            if len(page) >= PAGE:
-                self.post_page(poster, page)
-                page = []
-        self.post_page(poster, page)
+    def post_items(self) -> bool:
+        """Stream the export items (the data layer) and post each page's open ones together;
+        False when the time slice ended first (the next run goes on from where this one was).
+
+        The job's item list (the control layer) is mirrored as the pages need it, and in full
+        before the end. Fetching the next pages and receipts and writing results back happen in
+        the background (see pipeline.py); the database is only used from this thread.
+        """
+        job_id = str(self.job.pleo_id)
+        with Background(settings.SYNC_PLEO_THREADS, self.beat) as background:
+            receipts = Receipts(background, self.pleo.download_file)
+            poster = self.poster(fetch_file=receipts.fetch)
+            items = JobItems(
+                self.job, background.ahead(pages(self.pleo.list_job_items(job_id), PAGE), depth=2)
+            )
+            writeback = WriteBack(background, self.pleo, self.job)
+            payload_pages = background.ahead(
+                receipts.prefetching(pages(self.pleo.list_export_item_payloads(job_id), PAGE))
+            )
+            try:
+                for page in payload_pages:
+                    items.load_for(page)
+                    if not self.post_page(poster, page, writeback):
+                        writeback.collect()
+                        return False
+                    receipts.forget(page)
+            except MissingContraAccounts:
+                items.load_all()  # the failed job lists all its items
+                raise
+            items.load_all()
+            writeback.collect()
         missing = self.job.items.filter(status=ItemStatus.PENDING, payload__isnull=True)
         for row in missing:
             poster.fail(
@@ -231,10 +258,13 @@ class JobRun:
                 FailureMode.PERMANENT,
             )
         poster.flush()
+        return True
 
-    def post_page(self, poster: ItemPoster, page: list[dict]) -> None:
+    def post_page(self, poster: ItemPoster, page: list[dict], writeback: WriteBack) -> bool:
+        """Post the page's open items; False (nothing done) when they would start after the
+        time slice ended and this run has already posted something."""
         if not page:
-            return
+            return True
         rows = {
             str(row.accounting_entry_id): row
             for row in self.job.items.filter(
@@ -245,6 +275,7 @@ class JobRun:
                 ]
             ).select_related("job")
         }
+        open_rows = []
         for raw in page:
             row = rows.get(str(raw.get("accountingEntryId")))
             if row is None:
@@ -256,11 +287,30 @@ class JobRun:
                 continue
             if row.status == ItemStatus.PENDING:
                 row.payload = raw
-                poster.process(row)
-                self.beat()
+                open_rows.append(row)
+        if open_rows and self.posted_any and self.slice_over():
+            return False
+        self.posted_any = self.posted_any or bool(open_rows)
+        poster.process_many(open_rows)
+        self.beat()
         poster.flush()
-        page_rows = [row.pk for row in rows.values()]
-        report_results(self.pleo, self.job, all_remaining=True, among=page_rows)
+        writeback.report([row.pk for row in rows.values()])
+        return True
+
+    def slice_over(self) -> bool:
+        """The time slice has ended and another integration's job waits for a worker."""
+        now = time.monotonic()
+        if now < self.slice_ends:
+            return False
+        waiting = (
+            ExportJob.objects.unfinished()
+            .filter(claimed_by="", integration__enabled=True)
+            .exclude(integration_id=self.integration.pk)
+            .exists()
+        )
+        if not waiting:
+            self.slice_ends = now + 1  # nobody waits: go on, and look again in a second
+        return waiting
 
     def retry_due_items(self) -> bool:
         """Retry the items whose next attempt is due; True when no item is left waiting.
@@ -279,9 +329,8 @@ class JobRun:
             if not rows:
                 break
             while rows:
-                for row in rows:
-                    poster.process(row)
-                    self.beat()
+                poster.process_many(rows)
+                self.beat()
                 poster.flush()
                 rows = list(due.filter(id__gt=rows[-1].pk).order_by("id")[:PAGE])
             report_results(self.pleo, self.job, all_remaining=False)
@@ -345,6 +394,53 @@ class JobRun:
             obj=self.job,
             **data,
         )
+
+
+class JobItems:
+    """Mirrors the job's item list (Pleo's job-item pages) into rows, as far as pages need it."""
+
+    def __init__(self, job: ExportJob, remote_pages: Iterator[list]):
+        self.job = job
+        self.remote_pages = remote_pages
+        self.done = False
+
+    def load_for(self, page: list[dict]) -> None:
+        """Load job-item pages until every entry of this export-item page has its row."""
+        if self.done:
+            return
+        wanted = {str(raw.get("accountingEntryId")) for raw in page}
+        wanted -= {
+            str(entry_id)
+            for entry_id in self.job.items.filter(
+                accounting_entry_id__in=[value for value in wanted if _is_uuid(value)]
+            ).values_list("accounting_entry_id", flat=True)
+        }
+        while wanted and (loaded := self._load_next()) is not None:
+            wanted -= loaded
+
+    def load_all(self) -> None:
+        if not self.done and self.job.items.count() >= self.job.number_of_items > 0:
+            self.done = True  # every item Pleo counts has its row (e.g. a resumed job)
+            self.job.recount()
+        while self._load_next() is not None:
+            pass
+
+    def _load_next(self) -> set[str] | None:
+        if self.done:
+            return None
+        remote = next(self.remote_pages, None)
+        if remote is None:
+            self.done = True
+            self.job.recount()
+            return None
+        ExportItem.objects.bulk_create(
+            [
+                ExportItem(job=self.job, accounting_entry_id=item.accounting_entry_id)
+                for item in remote
+            ],
+            ignore_conflicts=True,
+        )
+        return {str(item.accounting_entry_id) for item in remote}
 
 
 def _is_uuid(value) -> bool:

@@ -1,8 +1,9 @@
 """Posting one export item into the ERP, exactly once, and recording the outcome on its row.
 
-Exactly once: before every create the connector is asked whether the entry is already in the
-ERP (`find`, by Pleo id), and outcomes are saved in batches of a page. A crash anywhere leaves
-either nothing posted, or a posting the next run finds instead of creating a second one.
+A page of entries goes to the connector together (`post_many`). Exactly once: connectors look
+every entry up by Pleo id before they write it, and outcomes are saved in batches of a page. A
+crash anywhere leaves either nothing posted, or postings the next run finds instead of creating
+them a second time.
 """
 
 from __future__ import annotations
@@ -177,14 +178,30 @@ class ItemPoster:
 
     def process(self, row: ExportItem) -> None:
         """Post the row's payload (already stored on it) unless it is finished or not yet due."""
-        with log_context(item=str(row.accounting_entry_id)):
-            self._process(row)
+        self.process_many([row])
 
-    def _process(self, row: ExportItem) -> None:
+    def process_many(self, rows: list[ExportItem]) -> None:
+        """Post the rows' payloads together (one `post_many` call), recording each outcome.
+
+        Rows that are finished or not yet due are left alone; rows whose entry cannot be built
+        or that the ERP's validation refuses fail one by one, before anything is written.
+        """
+        ready: list[tuple[ExportItem, JournalEntry]] = []
+        for row in rows:
+            with log_context(item=str(row.accounting_entry_id)):
+                entry = self._prepare(row)
+            if entry is not None:
+                ready.append((row, entry))
+        if ready:
+            self.post_many(ready)
+
+    def _prepare(self, row: ExportItem) -> JournalEntry | None:
+        """The row's journal entry, ready to post; None when there is nothing to post (the
+        row is finished, not due, or has just been failed)."""
         if row.status in (ItemStatus.SUCCESSFUL, ItemStatus.FAILED, ItemStatus.ABANDONED):
-            return
+            return None
         if not row.is_due():
-            return
+            return None
         try:
             item = PleoExportItem.from_json(row.payload, where=f"job {row.job.pleo_id}")
         except PleoPayloadError as error:
@@ -194,7 +211,7 @@ class ItemPoster:
                 f"Pleo sent a malformed export item: {error}",
                 FailureMode.PERMANENT,
             )
-            return
+            return None
         apply_summary(row, item)
         trace: list[Resolution] = []
         try:
@@ -214,7 +231,7 @@ class ItemPoster:
                 FailureMode.CONFIG,
                 problems=problem.problems,
             )
-            return
+            return None
         row.posting = posting_as_json(entry)
         errors = self.erp.validate(entry)
         if errors:
@@ -227,30 +244,54 @@ class ItemPoster:
                 detail=first.detail,
                 problems=[problem_from_error(error, trace) for error in errors],
             )
-            return
-        self.post(row, entry)
+            return None
+        return entry
+
+    def post_many(self, ready: list[tuple[ExportItem, JournalEntry]]) -> None:
+        """Write the entries through the connector's batch path and record each result.
+
+        Every entry sent uses up one attempt. A connector error raised for the whole batch is
+        every entry's result. Should the batch call break otherwise (a bug or an answer nobody
+        knows), the entries are posted one by one instead, each recorded as
+        `post()` leaves it: connectors are idempotent, so what the batch did write is found,
+        not written twice.
+        """
+        for row, _entry in ready:
+            row.attempts += 1
+        entries = [entry for _row, entry in ready]
+        try:
+            results = self._timed("post_many", self.erp.post_many, entries)
+            if len(results) != len(entries):
+                raise TypeError(
+                    f"post_many answered {len(results)} results for {len(entries)} entries"
+                )
+        except ConnectorError as error:  # the whole batch, e.g. the ERP cannot be reached
+            results = [error] * len(ready)
+        except Exception:
+            if len(ready) > 1:
+                log.exception(
+                    "Posting a batch of %d entries failed; posting one by one", len(ready)
+                )
+            results = [None] * len(ready)
+        for (row, entry), result in zip(ready, results, strict=True):
+            with log_context(item=str(row.accounting_entry_id)):
+                if result is None:
+                    self.post(row, entry)
+                elif isinstance(result, RetryableError):
+                    self.retry_later(row, result)
+                elif isinstance(result, ConnectorError):
+                    self.fail_refused(row, result)
+                else:
+                    self.succeed(row, result)
 
     def post(self, row: ExportItem, entry: JournalEntry) -> None:
-        counted = False
+        """Post one entry with `post()` (its attempt already counted) and record the outcome."""
         try:
-            ref = self._timed("find", self.erp.find, entry.pleo_id)
-            if ref is None:
-                row.attempts += 1
-                counted = True
-                ref = self._timed("post", self.erp.post, entry)
+            ref = self._timed("post", self.erp.post, entry)
         except RetryableError as error:
-            if not counted:
-                row.attempts += 1  # an ERP that cannot even be asked uses up an attempt too
             self.retry_later(row, error)
         except ConnectorError as error:
-            self.fail(
-                row,
-                error.reason_type,
-                error.message,
-                error.failure_mode,
-                detail=error.detail,
-                problems=[problem_from_error(error)],
-            )
+            self.fail_refused(row, error)
         except Exception as error:  # a bug or an unknown ERP answer: record it, keep going
             log.exception("Unexpected error posting item %s", row.accounting_entry_id)
             report_exception()
@@ -264,6 +305,16 @@ class ItemPoster:
             )
         else:
             self.succeed(row, ref)
+
+    def fail_refused(self, row: ExportItem, error: ConnectorError) -> None:
+        self.fail(
+            row,
+            error.reason_type,
+            error.message,
+            error.failure_mode,
+            detail=error.detail,
+            problems=[problem_from_error(error)],
+        )
 
     def retry_later(self, row: ExportItem, error: RetryableError) -> None:
         if row.attempts >= self.max_attempts:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from exporthub.core.activity import log_activity
 from exporthub.pleo.client import PleoClient
-from exporthub.pleo.schemas.jobs import ItemUpdate
+from exporthub.pleo.schemas.jobs import ItemUpdate, ItemUpdateResult
 from exporthub.sync.models import ExportItem, ExportJob, ItemStatus
 
 log = logging.getLogger(__name__)
@@ -52,19 +52,58 @@ def report_results(
         if not batch or (len(batch) < BATCH and not all_remaining):
             return sent
         result = pleo.update_job_items(str(job.pleo_id), [item_update(item) for item in batch])
-        rejected = {str(error.accounting_entry_id): error for error in result.errors}
-        for error in rejected.values():
-            log.warning("Pleo rejected the result of item %s: %s", error.accounting_entry_id, error)
-            log_activity(
-                "sync.item.report_rejected",
-                actor_label="engine",
-                company_id=job.company_id,
-                obj=job,
-                entry=error.accounting_entry_id,
-                error_type=str(error.type),
-                message=error.message,
-            )
-        ExportItem.objects.filter(pk__in=[item.pk for item in batch]).update(
-            reported_at=timezone.now()
+        sent += record_report(job, batch, result)
+
+
+def record_report(job: ExportJob, batch: list[ExportItem], result: ItemUpdateResult) -> int:
+    """Mark the batch reported after Pleo answered; returns how many items Pleo accepted."""
+    rejected = {str(error.accounting_entry_id): error for error in result.errors}
+    for error in rejected.values():
+        log.warning("Pleo rejected the result of item %s: %s", error.accounting_entry_id, error)
+        log_activity(
+            "sync.item.report_rejected",
+            actor_label="engine",
+            company_id=job.company_id,
+            obj=job,
+            entry=error.accounting_entry_id,
+            error_type=str(error.type),
+            message=error.message,
         )
-        sent += len(batch) - len(rejected)
+    ExportItem.objects.filter(pk__in=[item.pk for item in batch]).update(reported_at=timezone.now())
+    return len(batch) - len(rejected)
+
+
+class WriteBack:
+    """A page's results sent to Pleo beside the posting of the next page.
+
+    One update is in flight at a time. The rows are read and marked reported on the calling
+    thread (after Pleo answered); only the HTTP request runs in the background. A crash before
+    the answer leaves the rows unreported, and they are sent again (the last write per entry
+    wins at Pleo).
+    """
+
+    def __init__(self, background, pleo: PleoClient, job: ExportJob):
+        self.background = background
+        self.pleo = pleo
+        self.job = job
+        self._in_flight = None
+
+    def report(self, among: list[int]) -> None:
+        """Send the unreported results among these rows (at most one page of them)."""
+        self.collect()
+        batch = list(self.job.items.unreported().filter(pk__in=among).order_by("id")[:BATCH])
+        if not batch:
+            return
+        updates = [item_update(item) for item in batch]
+        future = self.background.submit(
+            self.pleo.update_job_items, str(self.job.pleo_id), updates, stream=True
+        )
+        self._in_flight = (future, batch)
+
+    def collect(self) -> None:
+        """Wait for the update in flight, if any, and record Pleo's answer (raises its error)."""
+        if self._in_flight is None:
+            return
+        future, batch = self._in_flight
+        self._in_flight = None
+        record_report(self.job, batch, self.background.wait(future))

@@ -42,7 +42,36 @@ def test_the_bench_runs_twenty_items_through_beancount_and_ends_with_its_figures
     assert figures["pleo_calls_by_kind"]["job_event"] == 2
     assert figures["pleo_api_calls"] == figures["pleo_api_calls_min"] + 2  # list + get the job
     assert figures["sandbox_seen_by_kind"]["item_update"] == 1  # counted on both sides
-    assert figures["erp_by_method"]["post"]["calls"] == figures["successful"]
+    assert figures["erp_by_method"]["post_many"]["calls"] == 1  # one page, one batch
+    assert figures["failed"] == 0  # the bench seeds postable entries only
+    assert figures["pleo_latency_ms"] == 0
     assert figures["rss_peak_mb"] > 0
     assert {"wall_seconds", "items_per_second", "hub_ms_per_item", "erp_seconds"} <= set(figures)
     assert any(line.startswith("wall ") for line in lines[:-1])  # the human-readable part
+
+
+@pytest.mark.slow
+def test_bench_scale_runs_tiny_rounds_and_checks_every_item_posted_once():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this pass's database server and broker
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "scale", "--integrations", "2", "--items", "15",
+         "--workers", "1", "2", "--pleo-latency-ms", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(figures["rounds"]) == {"1", "2"}
+    for round_figures in figures["rounds"].values():
+        assert round_figures["items"] == 30
+        assert round_figures["duplicates"] == 0
+        assert round_figures["lost"] == 0
+        assert round_figures["job_statuses"] == {"completed": 2}
+        assert {row["posted"] for row in round_figures["per_integration"]} == {15}
+        assert round_figures["items_per_second"] > 0
+    assert set(figures["speedup"]) == {"1", "2"}
+    assert "workers  items/s" in result.stdout

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import email.utils
 
-from exporthub.pleo.retry import RetryPolicy, is_retryable_status, parse_retry_after
+import httpx
+
+from exporthub.pleo.retry import (
+    Retrier,
+    RetryPolicy,
+    Throttle,
+    is_retryable_status,
+    parse_retry_after,
+)
 
 
 def test_it_reads_retry_after_in_seconds():
@@ -46,3 +54,53 @@ def test_it_retries_rate_limits_and_transient_server_errors_only():
     assert [s for s in (500, 501, 502, 503, 504, 505) if is_retryable_status(s)] == [
         500, 502, 503, 504,
     ]  # fmt: skip
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def answer(status: int, **headers: str) -> httpx.Response:
+    return httpx.Response(status, headers=headers)
+
+
+def test_a_429_holds_back_the_other_requests_of_the_client_for_its_retry_after():
+    clock = FakeClock()
+    throttle = Throttle(clock)
+    refused = Retrier(sleep=clock.sleep, clock=clock, throttle=throttle)
+    other = Retrier(sleep=clock.sleep, clock=clock, throttle=throttle)
+    answers = iter([answer(429, **{"Retry-After": "3"}), answer(200)])
+
+    refused.run(lambda: next(answers), method="GET", path="/a", replay_safe=True)
+    assert clock.slept == [3.0]  # its own wait, once
+
+    clock.now -= 2.0  # another thread, one second after the 429 came in
+    sent_at = []
+    other.run(
+        lambda: sent_at.append(clock.now) or answer(200), method="GET", path="/b", replay_safe=True
+    )
+    assert clock.slept == [3.0, 2.0]
+    assert sent_at == [103.0]  # not before Retry-After had passed
+
+
+def test_the_throttle_never_waits_past_a_calls_retry_budget():
+    clock = FakeClock()
+    throttle = Throttle(clock)
+    throttle.hold(500.0)
+    retrier = Retrier(
+        RetryPolicy(max_total_seconds=10), sleep=clock.sleep, clock=clock, throttle=throttle
+    )
+
+    response = retrier.run(lambda: answer(200), method="GET", path="/a", replay_safe=True)
+
+    assert response.status_code == 200
+    assert clock.slept == []  # sent at once: the answer decides (a 429 then fails the call)

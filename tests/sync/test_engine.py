@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
+from exporthub.connectors.beancount.connector import BeancountConnector
+from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import engine
 from exporthub.sync.detection import poll_integration
-from exporthub.sync.models import ExportItem, ExportJob, ItemStatus
+from exporthub.sync.models import ExportItem, ExportJob, Integration, ItemStatus
 from exporthub.sync.wiring import open_pleo
 from tests.sync.helpers import WORKER, ledger_ids, pleo_job, postable_entry_ids, run
 
@@ -291,3 +295,83 @@ def test_a_mapping_to_a_tax_code_the_ledger_does_not_declare_fails_the_item_as_d
             "tax_code", "I25", "NOSUCHTAX")  # fmt: skip
         assert str(item.accounting_entry_id) not in ledger_ids(ledger_path)
     assert failed.count() == wrong_tax.count()
+
+
+def test_a_job_longer_than_a_time_slice_is_handed_back_and_resumed_where_it_was(
+    integration,
+    company,
+    beancount,
+    sandbox_base_url,
+    ledger_path,
+    settings,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    settings.SYNC_SLICE_SECONDS = 0  # every slice ends after its first page
+    monkeypatch.setattr(engine, "PAGE", 10)
+    ids = postable_entry_ids(company, 25)
+    sandbox.create_export_job(company, entry_ids=ids)
+    poll_integration(integration)
+    job = ExportJob.objects.get(integration=integration)
+    # Another integration's job waits for a worker meanwhile.
+    elsewhere = PleoConnection.objects.create(
+        name="Other", company_id=uuid.uuid4(), base_url=sandbox_base_url,
+        auth_method=PleoConnection.AuthMethod.API_KEY, api_key="other-key",
+    )  # fmt: skip
+    other = Integration.objects.create(
+        name="Other", pleo_connection=elsewhere, erp_connection=beancount
+    )
+    ExportJob.objects.create(
+        integration=other, pleo_id=uuid.uuid4(), company_id=job.company_id,
+        pleo_created_at=job.pleo_created_at,
+    )  # fmt: skip
+
+    done = []
+    while not job.is_finished and len(done) < 5:
+        with django_capture_on_commit_callbacks() as enqueued:
+            engine.process_integration(integration.pk, WORKER)
+        job.refresh_from_db()
+        done.append(job.items.filter(status="successful").count())
+        assert job.claimed_by == ""  # handed back, free for any worker
+        assert len(enqueued) == (0 if job.is_finished else 1)  # the rest queues up again
+
+    assert done == [10, 20, 25]
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+    assert set(pleo_job(job).items.values_list("status", flat=True)) == {"successful"}
+
+
+def test_a_job_alone_is_not_handed_back_when_its_slice_ends(
+    integration, company, ledger_path, settings, monkeypatch
+):
+    settings.SYNC_SLICE_SECONDS = 0
+    monkeypatch.setattr(engine, "PAGE", 10)
+    ids = postable_entry_ids(company, 25)
+    sandbox.create_export_job(company, entry_ids=ids)
+
+    job = run(integration)  # one call: nobody else waits for a worker
+
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+
+
+def test_a_batch_that_breaks_half_way_is_posted_one_by_one_without_duplicates(
+    integration, company, ledger_path, monkeypatch
+):
+    ids = postable_entry_ids(company, 6)
+    sandbox.create_export_job(company, entry_ids=ids)
+    real_post_many = BeancountConnector.post_many
+
+    def half_then_crash(self, entries):
+        real_post_many(self, entries[:3])
+        raise RuntimeError("the batch call broke after writing three entries")
+
+    monkeypatch.setattr(BeancountConnector, "post_many", half_then_crash)
+
+    job = run(integration)
+
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)  # the three written ones found again
+    items = ExportItem.objects.filter(job=job)
+    assert {(item.status, item.attempts) for item in items} == {("successful", 1)}
+    assert {item.external_id for item in items} == {f"pleo-{entry_id}" for entry_id in ids}

@@ -137,16 +137,16 @@ def test_items_that_use_up_their_attempts_fail_and_the_job_closes(
     assert pleo_job(job).status == "completed_with_errors"
 
 
-def test_an_erp_that_cannot_even_be_asked_uses_up_attempts_too(
+def test_an_erp_unreachable_for_a_whole_batch_uses_up_attempts_too(
     integration, company, ledger_path, monkeypatch, thirty_second_backoff, time_machine
 ):
     time_machine.move_to(NOW, tick=False)
     sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 1))
 
-    def unreachable(self, pleo_id):
+    def unreachable(self, entries):
         raise UnreachableError("The ledger's disk is not mounted.")
 
-    monkeypatch.setattr(BeancountConnector, "find", unreachable)
+    monkeypatch.setattr(BeancountConnector, "post_many", unreachable)
     job = run_until_closed(integration, time_machine)
 
     assert job.status == "completed_with_errors"

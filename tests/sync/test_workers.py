@@ -39,6 +39,23 @@ WORKER = (
     "import django; django.setup(); from django.core.management import call_command; "
     "call_command('process_pending')"
 )
+# A worker that stops (to be killed) right after its first batched write, before the hub records
+# what was written; the marker file says the batch is in the ledger.
+STOPS_AFTER_A_BATCH = """
+import os, time
+import django
+django.setup()
+from exporthub.connectors.beancount.connector import BeancountConnector
+post_many = BeancountConnector.post_many
+def post_many_then_hang(self, entries):
+    results = post_many(self, entries)
+    open(os.environ["BATCH_WRITTEN"], "w").write(str(len(entries)))
+    time.sleep(300)
+    return results
+BeancountConnector.post_many = post_many_then_hang
+from django.core.management import call_command
+call_command("process_pending")
+"""
 
 
 def start_worker(code: str, **env: str) -> subprocess.Popen:
@@ -85,6 +102,35 @@ def test_a_worker_killed_mid_job_is_resumed_with_no_duplicates(over_http):
     assert pleo_job(job).status == "completed"
     assert set(pleo_job(job).items.values_list("status", flat=True)) == {"successful"}
     assert ActivityEntry.objects.filter(action="sync.job.started").count() == 1
+
+
+def test_a_worker_killed_after_a_batched_write_leaves_the_batch_to_be_found(over_http, tmp_path):
+    company, integration, ledger = over_http
+    ids = postable_entry_ids(company, 12)
+    sandbox.create_export_job(company, entry_ids=ids)
+    marker = tmp_path / "batch-written"
+
+    doomed = start_worker(STOPS_AFTER_A_BATCH, BATCH_WRITTEN=str(marker))
+    wait_for(marker.exists)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    written = ledger_ids(ledger)
+    assert sorted(written) == sorted(ids)  # the whole batch reached the ledger …
+    job = ExportJob.objects.get()
+    assert set(job.items.values_list("status", flat=True)) == {"pending"}  # … unrecorded
+
+    time.sleep(1.2)  # the dead worker's heartbeat goes stale
+    survivor = start_worker(WORKER)
+    output = survivor.communicate(timeout=120)[0].decode()
+    assert survivor.returncode == 0, output
+
+    job.refresh_from_db()
+    assert job.status == "completed", output
+    assert sorted(ledger_ids(ledger)) == sorted(ids)  # found, not written a second time
+    assert set(job.items.values_list("status", flat=True)) == {"successful"}
+    assert set(pleo_job(job).items.values_list("status", flat=True)) == {"successful"}
+    refs = dict(job.items.values_list("accounting_entry_id", "external_id"))
+    assert refs == {entry_id: f"pleo-{entry_id}" for entry_id in refs}
 
 
 def test_two_workers_started_together_process_a_job_once(over_http):
