@@ -12,12 +12,11 @@ import pytest
 import sentry_sdk
 from sentry_sdk.transport import Transport
 
-from exporthub.connectors.beancount.connector import BeancountConnector
 from exporthub.ops.logs import JsonFormatter
 from exporthub.ops.sentry import QueueErrorReporter, init_sentry
 from exporthub.sandbox import services as sandbox
 from tests.processes import PYTHON, ROOT
-from tests.sync.helpers import postable_entry_ids, run
+from tests.sync.helpers import patch_post, postable_entry_ids, run
 
 # Loopback: the capturing transport below replaces the network; nothing is ever sent there.
 LOCAL_DSN = "http://public@127.0.0.1:9/1"
@@ -48,7 +47,7 @@ def an_erp_that_breaks(monkeypatch):
     def post(self, entry):
         raise RuntimeError("the ERP answered something nobody expected")
 
-    monkeypatch.setattr(BeancountConnector, "post", post)
+    patch_post(monkeypatch, post)
 
 
 @pytest.fixture

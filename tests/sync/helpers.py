@@ -44,3 +44,13 @@ def run(integration) -> ExportJob:
 
 def pleo_job(job: ExportJob) -> SandboxJob:
     return SandboxJob.objects.get(uuid=job.pleo_id)
+
+
+def patch_post(monkeypatch, post) -> None:
+    """Inject a fault into Beancount's `post()`, which then posts every entry, pages included
+    (its own batched `post_many` would bypass it: here pages go one by one through `post`)."""
+    from exporthub.connectors.base import Connector
+    from exporthub.connectors.beancount.connector import BeancountConnector
+
+    monkeypatch.setattr(BeancountConnector, "post", post)
+    monkeypatch.setattr(BeancountConnector, "post_many", Connector.post_many)

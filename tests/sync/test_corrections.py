@@ -29,7 +29,7 @@ from exporthub.sync.correction_models import Correction
 from exporthub.sync.corrections import send_pending
 from exporthub.sync.detection import poll_integration
 from exporthub.sync.models import ExportItem, ExportJob, Integration
-from tests.sync.helpers import WORKER, ledger_ids, postable_entry_ids, run
+from tests.sync.helpers import WORKER, ledger_ids, patch_post, postable_entry_ids, run
 
 URL = "https://erp.example.com/moves/42"
 
@@ -289,7 +289,7 @@ def test_marking_an_item_the_engine_is_posting_is_refused_and_leaves_one_result(
             refusals.append(str(refused))
         return real_post(self, entry)
 
-    monkeypatch.setattr(BeancountConnector, "post", post_while_someone_marks_it)
+    patch_post(monkeypatch, post_while_someone_marks_it)
     process(integration)
 
     assert len(refusals) == 2

@@ -11,7 +11,7 @@ from exporthub.sync import engine
 from exporthub.sync.detection import poll_integration
 from exporthub.sync.models import ExportItem, ExportJob, Integration, ItemStatus
 from exporthub.sync.wiring import open_pleo
-from tests.sync.helpers import WORKER, ledger_ids, pleo_job, postable_entry_ids, run
+from tests.sync.helpers import WORKER, ledger_ids, patch_post, pleo_job, postable_entry_ids, run
 
 
 def test_it_exports_a_job_into_beancount_and_reports_every_item(integration, company, ledger_path):
@@ -211,7 +211,7 @@ def test_it_retries_a_transient_erp_error_and_then_succeeds(
             raise UnreachableError("The ledger's disk is not mounted.")
         return real_post(self, entry)
 
-    monkeypatch.setattr(BeancountConnector, "post", flaky_post)
+    patch_post(monkeypatch, flaky_post)
 
     job = run(integration)
 
@@ -223,7 +223,6 @@ def test_it_retries_a_transient_erp_error_and_then_succeeds(
 def test_it_gives_up_on_an_erp_that_stays_down_with_the_right_reason(
     integration, company, ledger_path, monkeypatch
 ):
-    from exporthub.connectors.beancount.connector import BeancountConnector
     from exporthub.connectors.errors import UnreachableError
 
     sandbox.create_export_job(company, entry_ids=postable_entry_ids(company, 2))
@@ -231,7 +230,7 @@ def test_it_gives_up_on_an_erp_that_stays_down_with_the_right_reason(
     def down(self, entry):
         raise UnreachableError("The ledger's disk is not mounted.")
 
-    monkeypatch.setattr(BeancountConnector, "post", down)
+    patch_post(monkeypatch, down)
 
     job = run(integration)
 

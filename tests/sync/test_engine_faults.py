@@ -12,7 +12,7 @@ from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import AccountingEntry
 from exporthub.sync.models import ExportItem, ItemStatus
 from tests.conftest import InProcessWSGIHandler
-from tests.sync.helpers import ledger_ids, pleo_job, postable_entry_ids, run
+from tests.sync.helpers import ledger_ids, patch_post, pleo_job, postable_entry_ids, run
 
 
 def test_it_rides_out_a_rate_limit_storm(integration, company, ledger_path, caplog):
@@ -53,7 +53,7 @@ def test_it_records_the_expiry_when_pleo_expires_the_job_mid_run(
         sandbox.expire_idle_jobs(now=timezone.now() + timedelta(hours=2))
         return ref
 
-    monkeypatch.setattr(BeancountConnector, "post", post_then_time_passes)
+    patch_post(monkeypatch, post_then_time_passes)
 
     job = run(integration)
 

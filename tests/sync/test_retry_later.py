@@ -14,7 +14,7 @@ from exporthub.connectors.errors import RateLimitedError, UnreachableError
 from exporthub.sandbox import services as sandbox
 from exporthub.sync.models import ExportItem, ItemStatus
 from exporthub.sync.queue import PROCESS_TASK
-from tests.sync.helpers import ledger_ids, pleo_job, postable_entry_ids, run
+from tests.sync.helpers import ledger_ids, patch_post, pleo_job, postable_entry_ids, run
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +37,7 @@ def ledger_down_once(monkeypatch):
             raise UnreachableError("The ledger's disk is not mounted.")
         return real_post(self, entry)
 
-    monkeypatch.setattr(BeancountConnector, "post", flaky_post)
+    patch_post(monkeypatch, flaky_post)
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_items_that_use_up_their_attempts_fail_and_the_job_closes(
     def down(self, entry):
         raise UnreachableError("The ledger's disk is not mounted.")
 
-    monkeypatch.setattr(BeancountConnector, "post", down)
+    patch_post(monkeypatch, down)
     job = run_until_closed(integration, time_machine)
 
     assert job.status == "completed_with_errors"
@@ -163,7 +163,7 @@ def test_an_erps_retry_after_sets_the_wait_within_an_hour(
     def busy(self, entry):
         raise RateLimitedError("Slow down.", retry_after=retry_after)
 
-    monkeypatch.setattr(BeancountConnector, "post", busy)
+    patch_post(monkeypatch, busy)
     job = run(integration)
 
     item = ExportItem.objects.get(job=job)
