@@ -70,14 +70,14 @@ def start_operation(
     return operation, True
 
 
-def apply_master_data_push(push, *, user, archive: bool) -> BackgroundOperation | None:
-    """Confirm a reviewed plan and start applying it; None when it is no longer open."""
+def apply_master_data_push(push, *, user, archive: bool) -> tuple[BackgroundOperation, bool] | None:
+    """Confirm a reviewed plan and start applying it (start_operation's answer); None when the
+    plan is no longer open (applied, being applied, or replaced by a newer one)."""
     if not confirm_push(push, user=user, archive=archive):
         return None
-    operation, _started = start_operation(
+    return start_operation(
         OperationKind.APPLY_MASTER_DATA_PUSH, integration=push.integration, user=user
     )
-    return operation
 
 
 def latest(
