@@ -106,9 +106,8 @@ def list_discrepancies(
     return paginate(rows, ["kind", "-found_at", "-id"], cursor=cursor, limit=limit)
 
 
-def _discrepancy(request, pk: int, discrepancy_pk: int):
-    integration = integration_of(request, pk)
-    return one(integration.discrepancies.all(), "discrepancy", pk=discrepancy_pk)
+def _discrepancies(request, pk: int):
+    return integration_of(request, pk).discrepancies.all()
 
 
 @router.post(
@@ -118,7 +117,7 @@ def _discrepancy(request, pk: int, discrepancy_pk: int):
 )
 def acknowledge_discrepancy(request, pk: int, discrepancy_pk: int, data: AcknowledgeIn):
     """Say why the difference is right (the reason is required and kept in the activity log)."""
-    discrepancy = _discrepancy(request, pk, discrepancy_pk)
+    discrepancy = one(_discrepancies(request, pk), "discrepancy", pk=discrepancy_pk)
     form = AcknowledgeForm(data.dict())
     if not form.is_valid():
         raise invalid(form, _("Say why this is right before acknowledging it."))
@@ -134,8 +133,9 @@ def acknowledge_discrepancy(request, pk: int, discrepancy_pk: int, data: Acknowl
 def reexport_discrepancy(request, pk: int, discrepancy_pk: int):
     """Export an entry the ERP lost again, in a new Pleo export job (posted once more: it is
     gone from the books). Only an open "missing in the ERP" discrepancy; others answer 409."""
-    discrepancy = _discrepancy(request, pk, discrepancy_pk)
-    if not reexportable(discrepancy.integration.discrepancies.filter(pk=discrepancy.pk)).exists():
+    rows = _discrepancies(request, pk)
+    discrepancy = one(rows, "discrepancy", pk=discrepancy_pk)
+    if not reexportable(rows.filter(pk=discrepancy.pk)).exists():
         raise Problem(
             409,
             _("Only an open discrepancy missing in the ERP is exported again."),
