@@ -21,8 +21,9 @@ ALLOWED = {
     "demo": {"core", "pleo", "connectors", "sync", "sandbox"},
     "ops": {"core", "pleo", "connectors", "sync", "notifications"},
     "notifications": {"core", "pleo", "connectors", "sync", "dashboard"},
-    # The REST API sits beside the dashboard and reuses its services and forms (not its views).
-    "api": {"core", "pleo", "connectors", "sync", "dashboard"},
+    # The REST API sits beside the dashboard (and notifications' pages) and reuses their services
+    # and forms (not their views).
+    "api": {"core", "pleo", "connectors", "sync", "dashboard", "notifications"},
 }
 # The Pleo client is the one HTTP seam to Pleo: Django, httpx and the standard library only.
 PLEO_THIRD_PARTY = {"django", "httpx"}

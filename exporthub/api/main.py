@@ -17,7 +17,17 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from exporthub.api import problems
-from exporthub.api.endpoints import activity, connections, integrations, jobs, mappings, me
+from exporthub.api.endpoints import (
+    activity,
+    connections,
+    integrations,
+    jobs,
+    mappings,
+    master_data,
+    me,
+    notifications,
+    reconciliation,
+)
 from exporthub.api.problems import Problem
 
 log = logging.getLogger(__name__)
@@ -81,7 +91,17 @@ api = ExporthubAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
-for module in (me, integrations, jobs, mappings, activity, connections):
+for module in (
+    me,
+    integrations,
+    jobs,
+    mappings,
+    activity,
+    connections,
+    master_data,
+    reconciliation,
+    notifications,
+):
     api.add_router("", module.router)
 
 

@@ -9,6 +9,8 @@ from uuid import UUID
 from ninja import Schema
 
 from exporthub.api.pagination import page_schema
+from exporthub.notifications.models import DeliveryState
+from exporthub.sync.reconciliation_models import DiscrepancyKind, DiscrepancyState
 
 
 class OperationOut(Schema):
@@ -418,3 +420,154 @@ class MeOut(Schema):
     company_ids: list[UUID] | None  # None: every company (admins)
     token_name: str
     token_prefix: str
+
+
+class PushStepOut(Schema):
+    """One planned change to one Pleo record; an applied push's steps carry `result` (done,
+    failed, skipped) and a failed one Pleo's `error`."""
+
+    target: str  # tag_group, tag or tax_code
+    action: str  # create, update or archive
+    code: str
+    name: str
+    rate: str = ""
+    before: str = ""
+    pleo_id: str = ""
+    result: str = ""
+    error: str = ""
+
+
+class UnpushableOut(Schema):
+    code: str
+    reason: str
+
+
+class MasterDataPushOut(Schema):
+    id: int
+    state: str
+    steps: list[PushStepOut]
+    unpushable: list[UnpushableOut]
+    outcome: list[PushStepOut]
+    archive_confirmed: bool
+    planned_at: dt.datetime
+    applied_at: dt.datetime | None
+    applied_by_id: int | None
+
+
+class MasterDataPushStateOut(Schema):
+    """The open plan (planned, or being applied), the last applied push, and the newest
+    comparison and apply operations (poll them while they run)."""
+
+    plan: MasterDataPushOut | None
+    applied: MasterDataPushOut | None
+    plan_operation: OperationOut | None
+    apply_operation: OperationOut | None
+
+
+class ApplyPushIn(Schema):
+    archive: bool = False  # also archive the Pleo records the ERP no longer has
+
+
+class ReconciliationRunOut(Schema):
+    id: int
+    integration_id: int
+    state: str  # queued, running, done, failed
+    period_start: dt.date | None
+    period_end: dt.date | None
+    checked: int
+    verified: int
+    found: int
+    verified_by_month: dict[str, int]
+    error: str
+    requested_by_id: int | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class ReconciliationIn(Schema):
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+class DiscrepancyFilters(Schema):
+    kind: DiscrepancyKind | None = None
+    state: DiscrepancyState | None = None
+
+
+class DiscrepancyOut(Schema):
+    id: int
+    integration_id: int
+    run_id: int
+    accounting_entry_id: UUID
+    item_id: int | None
+    kind: str
+    detail: dict[str, Any]
+    state: str  # open, acknowledged, resolved
+    reason: str
+    acknowledged_by_id: int | None
+    found_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+class AcknowledgeIn(Schema):
+    reason: str
+
+
+class SubscriptionOut(Schema):
+    """A notification subscription. A webhook's signing secret is never sent again after the
+    answer that created it; `signed` says whether it has one."""
+
+    id: int
+    integration_id: int
+    channel: str  # email, webhook, slack
+    target: str
+    events: list[str]
+    active: bool
+    signed: bool
+    created_by_id: int | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_signed(obj) -> bool:
+        return bool(obj.secret)
+
+
+class SubscriptionCreatedOut(SubscriptionOut):
+    secret: str | None  # a webhook's signing secret (Standard Webhooks): only in this answer
+
+    @staticmethod
+    def resolve_secret(obj) -> str | None:
+        return obj.secret or None
+
+
+class SubscriptionIn(Schema):
+    integration_id: int
+    channel: str
+    target: str
+    events: list[str]
+
+
+class DeliveryFilters(Schema):
+    state: DeliveryState | None = None
+
+
+class NotificationOut(Schema):
+    id: int
+    integration_id: int
+    kind: str
+    count: int
+    path: str
+    data: dict[str, Any]
+    created_at: dt.datetime
+
+
+class DeliveryOut(Schema):
+    id: int
+    subscription_id: int
+    notification: NotificationOut
+    state: str  # pending, sent, failed
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str
+    sent_at: dt.datetime | None
+    created_at: dt.datetime

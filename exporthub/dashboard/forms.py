@@ -460,3 +460,20 @@ class ActivityFilterForm(forms.Form):
 def _minor(amount, currency: str) -> int:
     """A typed amount as whole minor units of `currency`, rounded to the nearest unit."""
     return int(amount.scaleb(currency_exponent(currency or "EUR")).to_integral_value())
+
+
+class PeriodForm(forms.Form):
+    """A reconciliation's period (either end open)."""
+
+    start = forms.DateField(label=_("From"), required=False)
+    end = forms.DateField(label=_("To"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data
+
+
+class AcknowledgeForm(forms.Form):
+    reason = forms.CharField(label=_("Why this is right"), max_length=500)

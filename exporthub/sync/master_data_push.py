@@ -196,6 +196,14 @@ def push_nightly(integration: Integration) -> PushResult:
         return apply_push(push, pleo)
 
 
+def current_pushes(integration: Integration) -> tuple[MasterDataPush | None, MasterDataPush | None]:
+    """The open plan (planned or being applied) and the last applied push, newest first."""
+    pushes = integration.master_data_pushes
+    plan = pushes.filter(state__in=[PushState.PLANNED, PushState.APPLYING]).first()
+    applied = pushes.filter(state=PushState.APPLIED).select_related("applied_by").first()
+    return plan, applied
+
+
 def confirm_push(push: MasterDataPush, *, user, archive: bool) -> bool:
     """An admin's go-ahead: mark the plan for applying (once); False if it is not open any more."""
     claimed = MasterDataPush.objects.filter(pk=push.pk, state=PushState.PLANNED).update(

@@ -21,7 +21,7 @@ from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import build_connector
 from exporthub.core.activity import log_activity
 from exporthub.pleo.errors import PleoError
-from exporthub.sync.master_data_push import apply_push, plan_fresh_push
+from exporthub.sync.master_data_push import apply_push, confirm_push, plan_fresh_push
 from exporthub.sync.models import BackgroundOperation, Integration, OperationKind, OperationState
 from exporthub.sync.push_models import PushState
 from exporthub.sync.queue_mirror import recheck_preflight, refresh_export_queue
@@ -68,6 +68,16 @@ def start_operation(
         )
         transaction.on_commit(lambda: async_task(TASK, operation.pk, group=f"operation-{kind}"))
     return operation, True
+
+
+def apply_master_data_push(push, *, user, archive: bool) -> tuple[BackgroundOperation, bool] | None:
+    """Confirm a reviewed plan and start applying it (start_operation's answer); None when the
+    plan is no longer open (applied, being applied, or replaced by a newer one)."""
+    if not confirm_push(push, user=user, archive=archive):
+        return None
+    return start_operation(
+        OperationKind.APPLY_MASTER_DATA_PUSH, integration=push.integration, user=user
+    )
 
 
 def latest(

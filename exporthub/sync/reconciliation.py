@@ -26,14 +26,16 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from exporthub.connectors.base import Connector, PostedEntry
 from exporthub.connectors.errors import ConnectorError
+from exporthub.core.activity import log_activity
 from exporthub.pleo.client import PleoClient
 from exporthub.pleo.errors import PleoError, PleoNotFound
-from exporthub.sync.models import ExportItem, Integration, ItemStatus
+from exporthub.sync.actions import create_export_job
+from exporthub.sync.models import ExportItem, ExportJob, Integration, ItemStatus
 from exporthub.sync.reconciliation_models import (
     Discrepancy,
     DiscrepancyKind,
@@ -308,9 +310,49 @@ def record(run: ReconciliationRun, findings: list[Finding], checked: set[str]) -
 
 
 def acknowledge(discrepancy: Discrepancy, *, user, reason: str) -> None:
+    """Someone says why the difference is right; the activity log keeps who and why."""
     discrepancy.state = DiscrepancyState.ACKNOWLEDGED
     discrepancy.reason, discrepancy.acknowledged_by = reason, user
     discrepancy.save(update_fields=["state", "reason", "acknowledged_by"])
+    log_activity(
+        "dashboard.discrepancy.acknowledged",  # the name the log has used from the start
+        actor=user,
+        company_id=discrepancy.integration.pleo_connection.company_id,
+        obj=discrepancy,
+        after={"kind": discrepancy.kind, "reason": discrepancy.reason},
+    )
+
+
+def reexportable(discrepancies: QuerySet) -> QuerySet:
+    """The discrepancies fixed by exporting the entry again: open, missing in the ERP."""
+    return discrepancies.filter(kind=DiscrepancyKind.MISSING_IN_ERP, state=DiscrepancyState.OPEN)
+
+
+def reexport(discrepancy: Discrepancy, *, user) -> ExportJob:
+    """Export an entry the ERP lost again, in a new Pleo job (posted once more: it is gone).
+
+    Raises the Pleo client's errors unchanged.
+    """
+    return create_export_job(
+        discrepancy.integration, [str(discrepancy.accounting_entry_id)], user=user
+    )
+
+
+def run_under_way(integration: Integration) -> bool:
+    return integration.reconciliation_runs.filter(
+        state__in=[RunState.QUEUED, RunState.RUNNING]
+    ).exists()
+
+
+def start_run_unless_under_way(
+    integration: Integration, *, user=None, start=None, end=None
+) -> ReconciliationRun | None:
+    """A person's request: start a run, or None while one is queued or running."""
+    with transaction.atomic():
+        Integration.objects.select_for_update().filter(pk=integration.pk).first()
+        if run_under_way(integration):
+            return None
+        return start_run(integration, user=user, start=start, end=end)
 
 
 def start_run(integration: Integration, *, user=None, start=None, end=None) -> ReconciliationRun:

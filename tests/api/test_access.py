@@ -7,7 +7,15 @@ import pytest
 from django.utils.http import urlencode
 
 from exporthub.api.main import api
+from exporthub.notifications.models import Channel, Subscription
 from exporthub.sync.models import BackgroundOperation, ExportItem, OperationKind
+from exporthub.sync.push_models import MasterDataPush, PushState
+from exporthub.sync.reconciliation_models import (
+    Discrepancy,
+    DiscrepancyKind,
+    ReconciliationRun,
+    RunState,
+)
 from tests.api.conftest import problem_of
 from tests.dashboard.conftest import export, postable_entry_ids
 
@@ -61,6 +69,28 @@ OPERATIONS = {
     "get_erp_connection": (ADM, "GET", "erp-connections/{erp}", None, 200),
     "update_erp_connection": (ADM, "PUT", "erp-connections/{erp}", EMPTY, 422),
     "test_erp": (ADM, "POST", "erp-connections/{erp}/test", None, 200),
+    "get_master_data_push": (ADM, "GET", "integrations/{integration}/master-data-push", None, 200),
+    "plan_master_data_push": (
+        ADM, "POST", "integrations/{integration}/master-data-push/plan", None, 202),
+    "apply_master_data_push": (  # the table's push is applied already: no longer open
+        ADM, "POST", "integrations/{integration}/master-data-push/{push}/apply", EMPTY, 409),
+    "list_reconciliation_runs": (
+        V, "GET", "integrations/{integration}/reconciliation/runs", None, 200),
+    "get_latest_reconciliation_run": (
+        V, "GET", "integrations/{integration}/reconciliation/runs/latest", None, 200),
+    "start_reconciliation": (A, "POST", "integrations/{integration}/reconciliation/runs",
+                             {"start": "2026-12-01", "end": "2026-11-01"}, 422),
+    "list_discrepancies": (V, "GET", "integrations/{integration}/discrepancies", None, 200),
+    "acknowledge_discrepancy": (
+        A, "POST", "integrations/{integration}/discrepancies/{discrepancy}/acknowledge", EMPTY,
+        422),
+    "reexport_discrepancy": (  # the table's discrepancy is a changed one: not exported again
+        A, "POST", "integrations/{integration}/discrepancies/{discrepancy}/reexport", None, 409),
+    "list_subscriptions": (ADM, "GET", "notifications/subscriptions", None, 200),
+    "create_subscription": (ADM, "POST", "notifications/subscriptions", EMPTY, 422),
+    "delete_subscription": (
+        ADM, "DELETE", "notifications/subscriptions/{subscription}", None, 204),
+    "list_deliveries": (ADM, "GET", "notifications/deliveries", None, 200),
 }  # fmt: skip
 SCOPED = ("{integration}", "{job}", "{item}", "{group}")
 
@@ -91,7 +121,22 @@ def test_every_operation_requires_its_tables_role():
 def objects_of(integration, job) -> dict:
     item = ExportItem.objects.filter(job=job).first()
     failed = ExportItem.objects.filter(job=job, status="failed").first()
+    run = ReconciliationRun.objects.create(integration=integration, state=RunState.DONE)
     return {
+        "push": MasterDataPush.objects.create(integration=integration, state=PushState.APPLIED).pk,
+        "discrepancy": Discrepancy.objects.create(
+            integration=integration,
+            run=run,
+            accounting_entry_id=item.accounting_entry_id,
+            item=item,
+            kind=DiscrepancyKind.CHANGED_IN_ERP,
+        ).pk,
+        "subscription": Subscription.objects.create(
+            integration=integration,
+            channel=Channel.EMAIL,
+            target="books@nordlys.test",
+            events=["job_failed"],
+        ).pk,
         "integration": integration.pk,
         "job": job.pk,
         "item": item.pk,
@@ -179,6 +224,8 @@ def test_another_companys_objects_are_not_found_nor_listed(api_as, world, other_
             ("items/bulk-corrections", {"items": [{"item_id": theirs["item"],
                                                    "external_id": "X-1"}], "reason": "r"}),
             (f"integrations/{theirs['integration']}/queue/export", {"all_matching": True}),
+            (f"integrations/{theirs['integration']}/discrepancies/{theirs['discrepancy']}"
+             "/acknowledge", {"reason": "Booked by hand."}),
         ]  # fmt: skip
         for path, body in writes:
             assert client.post(path, body).status_code == 404, path

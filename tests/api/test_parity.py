@@ -7,6 +7,7 @@ or an exemption whose reason is data, so a reviewer reads why.
 from __future__ import annotations
 
 from exporthub.dashboard.urls import urlpatterns
+from exporthub.notifications.urls import urlpatterns as notification_urlpatterns
 from tests.api.test_access import api_operations
 
 # dashboard URL name -> the API operation(s) doing the same
@@ -43,6 +44,20 @@ PARITY = {
     "erp-connection-create": ["create_erp_connection"],
     "erp-connection-edit": ["get_erp_connection", "update_erp_connection"],
     "erp-connection-test": ["test_erp"],
+    "master-data-push": ["get_master_data_push"],
+    "master-data-push-plan": ["plan_master_data_push"],
+    "master-data-push-apply": ["apply_master_data_push"],
+    "reconciliation": [
+        "get_latest_reconciliation_run",
+        "list_reconciliation_runs",
+        "list_discrepancies",
+    ],
+    "reconciliation-run": ["start_reconciliation"],
+    "discrepancy-acknowledge": ["acknowledge_discrepancy"],
+    "discrepancy-reexport": ["reexport_discrepancy"],
+    "notifications:subscription-list": ["list_subscriptions", "create_subscription"],
+    "notifications:subscription-delete": ["delete_subscription"],
+    "notifications:delivery-list": ["list_deliveries"],
 }
 # dashboard URL name -> why the API has no operation for it
 EXEMPT = {
@@ -59,8 +74,15 @@ EXEMPT = {
 }
 
 
+def dashboard_url_names() -> set[str]:
+    """The dashboard's URL names, and the notification pages' as "notifications:<name>"."""
+    return {pattern.name for pattern in urlpatterns} | {
+        f"notifications:{pattern.name}" for pattern in notification_urlpatterns
+    }
+
+
 def test_every_dashboard_url_has_an_api_operation_or_a_reason():
-    names = {pattern.name for pattern in urlpatterns}
+    names = dashboard_url_names()
     assert names - set(PARITY) - set(EXEMPT) == set(), "dashboard URLs without an API entry"
     assert set(PARITY) & set(EXEMPT) == set()
     assert set(PARITY) | set(EXEMPT) <= names, "entries for URLs the dashboard no longer has"

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.core.activity import log_activity
+from exporthub.notifications.models import (
+    Channel,
+    Delivery,
+    EventKind,
+    Notification,
+    Subscription,
+)
 from exporthub.pleo.models import PleoConnection
 from exporthub.sync.models import ExportJob, Integration
+from exporthub.sync.reconciliation_models import (
+    Discrepancy,
+    DiscrepancyKind,
+    ReconciliationRun,
+    RunState,
+)
 from tests.api.test_access import OPERATIONS, api_operations
 from tests.dashboard.test_query_counts import add_rows
 
@@ -44,6 +59,24 @@ def more_companies(integration, n: int) -> None:
         Integration.objects.create(name=f"Extra {i}", pleo_connection=pleo, erp_connection=erp)
 
 
+def more_findings_and_subscriptions(integration, n: int) -> None:
+    """n reconciliation runs and discrepancies, and n subscriptions each with a delivery."""
+    notification = Notification.objects.create(
+        integration=integration, kind=EventKind.JOB_FAILED, key="job-1", path="/jobs/1/"
+    )
+    for i in range(n):
+        run = ReconciliationRun.objects.create(integration=integration, state=RunState.DONE)
+        Discrepancy.objects.create(
+            integration=integration, run=run, accounting_entry_id=uuid.uuid4(),
+            kind=DiscrepancyKind.MISSING_IN_ERP if i % 2 else DiscrepancyKind.CHANGED_IN_ERP,
+        )  # fmt: skip
+        subscription = Subscription.objects.create(
+            integration=integration, channel=Channel.WEBHOOK, target=f"https://hooks.test/{i}",
+            secret=f"whsec_{i}", events=[EventKind.JOB_FAILED],
+        )  # fmt: skip
+        Delivery.objects.create(notification=notification, subscription=subscription)
+
+
 def queries_for(api, path: str, limit: int) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = api.get(path, {"limit": limit}) if "?" not in path else api.get(
@@ -58,6 +91,7 @@ def test_list_endpoints_make_as_many_queries_for_long_pages_as_for_short(
 ):
     add_rows(integration, jobs=6, items_per_job=12, queued=10)
     more_companies(integration, LONG)
+    more_findings_and_subscriptions(integration, LONG)
     job = ExportJob.objects.filter(integration=integration).first()
     for n in range(LONG + 1):
         log_activity("sync.job.status_changed", actor=users["admin"], obj=job,
@@ -71,7 +105,9 @@ def test_list_endpoints_make_as_many_queries_for_long_pages_as_for_short(
     }
     api = api_as(users["admin"])
     names = list_operations()
-    assert len(names) >= 11
+    assert len(names) >= 15
+    assert {"list_reconciliation_runs", "list_discrepancies", "list_subscriptions",
+            "list_deliveries"} <= set(names)  # fmt: skip
     for name in names:
         path = OPERATIONS[name][2].format(**objects)
         short, long = queries_for(api, path, SHORT), queries_for(api, path, LONG)

@@ -14,19 +14,16 @@ from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ADMIN, role_required
 from exporthub.dashboard import scope
-from exporthub.sync.master_data_push import ARCHIVE, Step, confirm_push
+from exporthub.sync.master_data_push import ARCHIVE, Step, current_pushes
 from exporthub.sync.models import OperationKind
+from exporthub.sync.operations import apply_master_data_push, start_operation
 from exporthub.sync.operations import latest as latest_operation
-from exporthub.sync.operations import start_operation
-from exporthub.sync.push_models import PushState
 
 
 @role_required(ADMIN)
 def push_page(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
-    pushes = integration.master_data_pushes
-    plan = pushes.filter(state__in=[PushState.PLANNED, PushState.APPLYING]).first()
-    applied = pushes.filter(state=PushState.APPLIED).select_related("applied_by").first()
+    plan, applied = current_pushes(integration)
     steps = [Step.from_dict(data) for data in plan.steps] if plan else []
     context = {
         "integration": integration,
@@ -56,10 +53,6 @@ def push_apply(request: HttpRequest, pk: int, push_pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
     push = get_object_or_404(integration.master_data_pushes, pk=push_pk)
     archive = request.POST.get("archive") == "on"
-    if confirm_push(push, user=request.user, archive=archive):
-        start_operation(
-            OperationKind.APPLY_MASTER_DATA_PUSH, integration=integration, user=request.user
-        )
-    else:
+    if apply_master_data_push(push, user=request.user, archive=archive) is None:
         messages.info(request, _("This plan was already applied or replaced by a newer one."))
     return redirect("dashboard:master-data-push", pk=integration.pk)

@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from exporthub.core.access import ACCOUNTANT, VIEWER, role_required
-from exporthub.core.activity import log_activity
 from exporthub.dashboard import scope
+from exporthub.dashboard.forms import AcknowledgeForm, PeriodForm
 from exporthub.pleo.errors import PleoError
-from exporthub.sync.actions import create_export_job
-from exporthub.sync.reconciliation import acknowledge, start_run
-from exporthub.sync.reconciliation_models import (
-    DiscrepancyKind,
-    DiscrepancyState,
-    RunState,
+from exporthub.sync.reconciliation import (
+    acknowledge,
+    reexport,
+    reexportable,
+    start_run_unless_under_way,
 )
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False)
-    end = forms.DateField(label=gettext_lazy("To"), required=False)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError(_("The period ends before it starts."))
-        return data
-
-
-class AcknowledgeForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Why this is right"), max_length=500)
+from exporthub.sync.reconciliation_models import DiscrepancyKind, DiscrepancyState
 
 
 @role_required(VIEWER)
@@ -65,14 +48,13 @@ def reconciliation_run(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("dashboard:reconciliation", pk=integration.pk)
-    unfinished = integration.reconciliation_runs.filter(
-        state__in=[RunState.QUEUED, RunState.RUNNING]
-    ).exists()
-    if unfinished:
+    data = form.cleaned_data
+    run = start_run_unless_under_way(
+        integration, user=request.user, start=data["start"], end=data["end"]
+    )
+    if run is None:
         messages.info(request, _("A reconciliation is already under way."))
     else:
-        data = form.cleaned_data
-        start_run(integration, user=request.user, start=data["start"], end=data["end"])
         messages.success(request, _("Reconciliation started; this page shows what it finds."))
     return redirect("dashboard:reconciliation", pk=integration.pk)
 
@@ -87,13 +69,6 @@ def discrepancy_acknowledge(request: HttpRequest, pk: int, discrepancy_pk: int) 
         messages.error(request, _("Say why this is right before acknowledging it."))
         return redirect("dashboard:reconciliation", pk=integration.pk)
     acknowledge(discrepancy, user=request.user, reason=form.cleaned_data["reason"])
-    log_activity(
-        "dashboard.discrepancy.acknowledged",
-        actor=request.user,
-        company_id=integration.pleo_connection.company_id,
-        obj=discrepancy,
-        after={"kind": discrepancy.kind, "reason": discrepancy.reason},
-    )
     messages.success(request, _("Acknowledged."))
     return redirect("dashboard:reconciliation", pk=integration.pk)
 
@@ -103,16 +78,9 @@ def discrepancy_acknowledge(request: HttpRequest, pk: int, discrepancy_pk: int) 
 def discrepancy_reexport(request: HttpRequest, pk: int, discrepancy_pk: int) -> HttpResponse:
     """Export an entry the ERP lost again, in a new Pleo job (posted once more: it is gone)."""
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
-    discrepancy = get_object_or_404(
-        integration.discrepancies,
-        pk=discrepancy_pk,
-        kind=DiscrepancyKind.MISSING_IN_ERP,
-        state=DiscrepancyState.OPEN,
-    )
+    discrepancy = get_object_or_404(reexportable(integration.discrepancies), pk=discrepancy_pk)
     try:
-        job = create_export_job(
-            integration, [str(discrepancy.accounting_entry_id)], user=request.user
-        )
+        job = reexport(discrepancy, user=request.user)
     except PleoError as error:
         messages.error(
             request, _("Pleo did not create the export job: %(error)s") % {"error": error}
