@@ -33,6 +33,7 @@ from exporthub.sync.mapping import MappingTable
 from exporthub.sync.models import ExportItem, ExportJob, FailureMode, ItemStatus, JobStatus
 from exporthub.sync.queue import enqueue_processing_at
 from exporthub.sync.queue_mirror import apply_job_results
+from exporthub.sync.supersede import supersede_older
 from exporthub.sync.wiring import open_erp, open_pleo
 from exporthub.sync.writeback import report_results
 
@@ -195,13 +196,15 @@ class JobRun:
 
     def load_items(self) -> None:
         """Mirror Pleo's item list (the control layer), page by page."""
-        batch = []
+        batch, entries = [], []
         for remote in self.pleo.list_job_items(str(self.job.pleo_id)):
             batch.append(ExportItem(job=self.job, accounting_entry_id=remote.accounting_entry_id))
+            entries.append(remote.accounting_entry_id)
             if len(batch) >= PAGE:
                 ExportItem.objects.bulk_create(batch, ignore_conflicts=True)
                 batch = []
         ExportItem.objects.bulk_create(batch, ignore_conflicts=True)
+        supersede_older(self.job.integration_id, entries)
         self.job.recount()
 
     def poster(self) -> ItemPoster:
