@@ -261,6 +261,7 @@ class ExportItem(models.Model):
                     "failure_mapping_kind",
                     "failure_pleo_key",
                     "failure_erp_key",
+                    "failure_pleo_label",
                     "id",
                 ],  # fmt: skip
                 name="item_open_failures",

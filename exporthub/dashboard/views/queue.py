@@ -26,7 +26,7 @@ from exporthub.sync.operations import start_operation
 from exporthub.sync.queue_mirror import apply_job_results, record_export_request
 
 MAX_EXPORT = 10_000
-COUNT_CAP = MAX_EXPORT  # matches counted one by one at most (beyond: "10,000+")
+COUNT_CAP = 1_000  # matches counted one by one at most (beyond: "1,000+")
 QUEUE_COLUMNS = 9  # columns of a queue row besides the checkbox (the preview row spans them)
 # What each stored pre-flight problem (QueuedEntry.problems) means, for the confirmation step.
 PROBLEM_LABELS = {
@@ -73,8 +73,8 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
 
 def queue_totals(integration, form: QueueFilterForm, rows) -> dict:
     """How many entries match and their sum: exact from the queue's totals when the filters are
-    ones they are counted by; otherwise counted from the rows up to COUNT_CAP ("10,000+": more
-    than one export job takes, and no sum), so that a count never reads 100,000 rows."""
+    ones they are counted by; otherwise counted from the rows up to COUNT_CAP ("1,000+", and no
+    sum), so that a count never reads 100,000 rows. "Export all matching" counts them then."""
     if form.counted_by_totals:
         found = form.filter(integration.queue_day_totals.all()).aggregate(
             n=Sum("entries"), minor=Sum("amount_minor")

@@ -150,7 +150,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='exportitem',
-            index=models.Index(condition=models.Q(('status', 'failed'), ('superseded', False)), fields=['job', 'failure_reason_type', 'failure_mapping_kind', 'failure_pleo_key', 'failure_erp_key', 'id'], name='item_open_failures'),
+            index=models.Index(condition=models.Q(('status', 'failed'), ('superseded', False)), fields=['job', 'failure_reason_type', 'failure_mapping_kind', 'failure_pleo_key', 'failure_erp_key', 'failure_pleo_label', 'id'], name='item_open_failures'),
         ),
         migrations.AddIndex(
             model_name='exportitem',
