@@ -275,6 +275,15 @@ class ExportItem(models.Model):
             models.Index(
                 fields=["vendor_code", "id"], name="item_vendor", condition=~Q(vendor_code="")
             ),
+            # The other names a new mapping's label is looked up by (dashboard/mapping_labels.py).
+            models.Index(
+                fields=["category_code", "id"], name="item_category", condition=~Q(category_name="")
+            ),
+            models.Index(
+                fields=["failure_mapping_kind", "failure_pleo_key", "id"],
+                name="item_failure_label",
+                condition=~Q(failure_pleo_label=""),
+            ),
         ]
 
     def __str__(self) -> str:
