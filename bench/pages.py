@@ -18,7 +18,8 @@ The target (issue #11: every page under 150 ms median at 1,000,000 items on Post
 The machine's load average is recorded at the start and the end ("load"): figures taken while
 other work runs are noisy. "cpu_ms" is the median CPU time of the bench process per request (the
 view, the templates and, on SQLite, the queries; not PostgreSQL's own work): less sensitive to
-other processes than the wall-clock figures.
+other processes than the wall-clock figures; "sql_ms" the time the queries took in the last
+(query-counting) run.
 
 Seeding writes the items with COPY on PostgreSQL (1,000,000 in a few minutes) and bulk inserts
 on SQLite, then lets the hub's own code keep what it keeps beside them (superseded failures,
@@ -542,13 +543,14 @@ def measure_pages(world: dict, runs: int) -> dict:
             "max_ms": round(max(times), 1),
             "cpu_ms": round(statistics.median(cpu), 1),
             "queries": len(captured),
+            "sql_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1),
             "bytes": len(response.content),
         }
         target = f" (target {TARGET_MS:.0f} ms)"
         say(
             f"{name:22} median {figures[name]['median_ms']:7.1f} ms  max "
-            f"{figures[name]['max_ms']:7.1f} ms  cpu {figures[name]['cpu_ms']:7.1f} ms  "
-            f"{len(captured):3} queries{target}"
+            f"{figures[name]['max_ms']:7.1f} ms  cpu {figures[name]['cpu_ms']:6.1f} ms  "
+            f"{len(captured):3} queries in {figures[name]['sql_ms']:6.1f} ms{target}"
         )
     return figures
 
