@@ -129,7 +129,7 @@ class QueueFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         if data.get("q"):
-            rows = rows.filter(_search(data["q"], rows.db))
+            rows = rows.filter(_search(data["q"]))
         if data.get("date_from"):
             rows = rows.filter(entry_date__gte=data["date_from"])
         if data.get("date_to"):
@@ -205,7 +205,7 @@ def entry_ids(values: list[str]) -> list[uuid.UUID] | None:
         return None
 
 
-def _search(text: str, database: str) -> Q:
+def _search(text: str) -> Q:
     """Entries whose supplier, note, category or employee contains `text` (any case), or whose
     account code or entry id is `text`. One stored lowercase column (`search_text`) holds the
     four names: PostgreSQL answers from its trigram index (three letters or more), SQLite scans
