@@ -208,8 +208,8 @@ def entry_ids(values: list[str]) -> list[uuid.UUID] | None:
 def _search(text: str) -> Q:
     """Entries whose supplier, note, category or employee contains `text` (any case), or whose
     account code or entry id is `text`. One stored lowercase column (`search_text`) holds the
-    four names: PostgreSQL answers from its trigram index (three letters or more), SQLite scans
-    that one column (tens of milliseconds at 100,000 entries; see README "Measuring")."""
+    four names: PostgreSQL answers from its trigram index (three letters or more); SQLite reads
+    the entries until a page is found (a scan for a rare word; see README "Measuring")."""
     text = text.strip()
     found = Q(search_text__contains=text.lower()) | Q(account_code=text)
     with contextlib.suppress(ValueError):
