@@ -123,3 +123,27 @@ def test_the_migration_fills_existing_rows_from_their_payloads(integration):
     assert (new.vendor_code, new.vendor_name) == ("V-77", "Atlassian Pty")
     bare.refresh_from_db()
     assert (bare.contra_account_code, bare.vendor_code, bare.vendor_name) == ("", "", "")
+
+
+def test_a_dismissed_jobs_failures_stay_open_until_their_entries_are_exported_again(
+    integration,
+):
+    from exporthub.sync.dismissal import dismiss_job
+
+    job = ExportJob.objects.create(
+        integration=integration, pleo_id=uuid.uuid4(), company_id=uuid.uuid4(),
+        status="in_progress", pleo_created_at=timezone.now(),
+    )  # fmt: skip
+    entry = uuid.uuid4()
+    failed = ExportItem.objects.create(job=job, accounting_entry_id=entry, status="failed")
+    dismiss_job(job, reason="Pleo no longer knows it.")
+    assert open_ids() == {failed.pk}
+
+    later = ExportJob.objects.create(
+        integration=integration, pleo_id=uuid.uuid4(), company_id=job.company_id,
+        pleo_created_at=timezone.now(),
+    )  # fmt: skip
+    ExportItem.objects.bulk_create([ExportItem(job=later, accounting_entry_id=entry)])
+    assert open_ids() == {failed.pk}  # rows written in bulk are marked by the engine's call:
+    supersede_older(integration.pk, [entry])
+    assert open_ids() == set()
