@@ -35,12 +35,15 @@ def open_ids() -> set[int]:
 
 def test_an_entry_that_fails_again_leaves_one_open_failure_the_newest(integration, company):
     failing = unpostable_entry_ids(company, 1)
-    first = export(integration, company, failing).items.get()
+    export(integration, company, failing)
+    first = ExportItem.objects.get(accounting_entry_id=failing[0])
     assert (first.status, first.superseded) == ("failed", False)
     assert open_ids() == {first.pk}
 
-    second = export(integration, company, failing).items.get()  # retried, fails again
+    export(integration, company, failing)  # retried, fails again
+    second = ExportItem.objects.filter(accounting_entry_id=failing[0]).latest("id")
 
+    assert second.job_id != first.job_id
     first.refresh_from_db()
     assert (first.status, first.superseded) == ("failed", True)
     assert (second.status, second.superseded) == ("failed", False)
