@@ -8,11 +8,22 @@ writes for those jobs, and an admin. Then it requests each page through Django's
 one warm-up, then N timed runs (no query capture, so nothing but the request is timed), then one
 run under CaptureQueriesContext for the query count.
 
-Prints one line per page, then one JSON line with every figure:
+Pages: the overview, the jobs list (plain and filtered), the failures list and its biggest
+group, a job page, and the queue under each sort, each filter, a text search, a combination,
+and a page half way down (keyset cursor). Prints one line per page, then one JSON line with
+every figure:
   {"pages": {"queue": {"median_ms": .., "max_ms": .., "queries": .., "bytes": ..}, ..}, ..}
-The targets (issue: "queue, jobs and failures pages answer in under 150 ms of server time";
-"the overview answers in under 150 ms of server time at 100,000 items") are checked on the max
-over the runs; the exit status is 1 when a target page misses it.
+The target (issue #11: every page under 150 ms median at 1,000,000 items on PostgreSQL and at
+100,000 on SQLite) is checked on each page's median; the exit status is 1 when a page misses it.
+The machine's load average is recorded at the start and the end ("load"): figures taken while
+other work runs are noisy. "cpu_ms" is the median CPU time of the bench process per request (the
+view, the templates and, on SQLite, the queries; not PostgreSQL's own work): less sensitive to
+other processes than the wall-clock figures; "sql_ms" the time the queries took in the last
+(query-counting) run.
+
+Seeding writes the items with COPY on PostgreSQL (1,000,000 in a few minutes) and bulk inserts
+on SQLite, then lets the hub's own code keep what it keeps beside them (superseded failures,
+job counts and day totals, the queue's totals).
 
 Building the rows takes minutes: `--data-dir DIR` keeps them (the SQLite file, or a database
 named after DIR on the server) and later runs with the same DIR migrate and reuse them.
@@ -23,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import platform
 import random
 import statistics
@@ -33,7 +45,6 @@ from pathlib import Path
 from bench import environment
 
 TARGET_MS = 150.0
-TARGET_PAGES = ("overview", "queue", "jobs", "failures")
 COMPANIES = (("Nordlys Design ApS", 0.7), ("Fjord Freight A/S", 0.2), ("Skov & Sø I/S", 0.1))
 # (failure_reason_type, failure_mode, reason template) for the failed share of the items.
 FAILURES = [
@@ -80,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": {"jobs": args.jobs, "items": args.items, "queued": args.queued},
         "runs": args.runs,
         "target_ms": TARGET_MS,
+        "load": {"start": round(os.getloadavg()[0], 2)},
     }
     try:
         import django
@@ -103,23 +115,24 @@ def main(argv: list[str] | None = None) -> int:
         output["pages"] = measure_pages(world, args.runs)
     finally:
         workspace.close()
-    slow = [
-        name
-        for name in TARGET_PAGES
-        if output.get("pages", {}).get(name, {}).get("max_ms", TARGET_MS + 1) > TARGET_MS
-    ]
+    slow = [name for name, page in output.get("pages", {}).items() if page["median_ms"] > TARGET_MS]
+    output["load"]["end"] = round(os.getloadavg()[0], 2)
     output["over_target"] = slow
     print(json.dumps(output, sort_keys=True), flush=True)
     return 1 if slow else 0
 
 
 def analyse() -> None:
-    """Planner statistics, as autovacuum gathers them on a live server soon after bulk writes
-    (without them PostgreSQL plans the 100,000-row tables as if they were empty)."""
+    """Planner statistics and (PostgreSQL) the visibility map, as autovacuum keeps them on a
+    live server soon after bulk writes (without them PostgreSQL plans the big tables as if they
+    were empty, and reads the table behind every index entry)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("VACUUM ANALYZE")
+        else:
+            cursor.execute("ANALYZE")
 
 
 def say(text: str) -> None:
@@ -289,65 +302,145 @@ def _summary(payload: dict) -> dict:
     return summary_of(PleoExportItem.from_json(payload))
 
 
+def _quick_summary(payload: dict) -> dict:
+    """The same columns read straight from the payload this bench built (parsing a million
+    payloads would take most of the seeding time); checked against `_summary` on a sample."""
+    line = payload["accountingEntryLines"][0]["account"]
+    return {
+        "entry_date": dt.date.fromisoformat(payload["date"][:10]),
+        "amount_minor": payload["amount"]["inWalletCurrency"]["value"],
+        "currency": "DKK",
+        "supplier": payload["supplier"]["name"],
+        "category_code": line["code"],
+        "category_name": line["name"],
+        "employee": payload["user"]["name"],
+        "contra_account_code": payload["contraAccount"]["code"],
+        "contra_account_name": payload["contraAccount"]["name"],
+        "vendor_code": "",
+        "vendor_name": "",
+    }
+
+
+class ItemWriter:
+    """Writes item rows in chunks: COPY on PostgreSQL (a million rows in a few minutes), Django's
+    bulk_create elsewhere. Rows are dicts of ExportItem field names; unset fields get their
+    defaults."""
+
+    CHUNK = 10_000
+
+    def __init__(self):
+        from django.db import connection
+
+        from exporthub.sync.models import ExportItem
+
+        self.connection = connection
+        self.fields = [f for f in ExportItem._meta.concrete_fields if not f.primary_key]
+        self.defaults = {f.attname: f.get_default() for f in self.fields}
+        self.now = dt.datetime.now(dt.UTC)
+        self.rows: list[dict] = []
+
+    def add(self, row: dict) -> None:
+        self.rows.append(row)
+        if len(self.rows) >= self.CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        from exporthub.sync.models import ExportItem
+
+        rows, self.rows = self.rows, []
+        if not rows:
+            return
+        if self.connection.vendor != "postgresql":
+            ExportItem.objects.bulk_create([ExportItem(**row) for row in rows], batch_size=1_000)
+            return
+        columns = ", ".join(f'"{f.column}"' for f in self.fields)
+        json_fields = {f.attname for f in self.fields if f.get_internal_type() == "JSONField"}
+        self.connection.ensure_connection()
+        with self.connection.cursor() as cursor:
+            sql = f"COPY {ExportItem._meta.db_table} ({columns}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    values = {**self.defaults, "updated_at": self.now, **row}
+                    copy.write_row(
+                        [
+                            json.dumps(values[f.attname])
+                            if f.attname in json_fields and values[f.attname] is not None
+                            else values[f.attname]
+                            for f in self.fields
+                        ]
+                    )
+
+
 def make_items(jobs: list, total: int, rng: random.Random) -> None:
     """Per job an equal share; ~88 % exported, ~12 % failed; a third of the failed entries were
-    retried in a later job of the same company (so they are no longer open failures)."""
-    from exporthub.sync.models import ExportItem, ExportJob
+    retried in a later job of the same company (so they are no longer open failures). Then what
+    the engine keeps beside the items: superseded failures, each job's counts and day totals."""
+    from exporthub.sync.models import ExportJob
+    from exporthub.sync.supersede import supersede_older
 
     per_job, extra = divmod(total, len(jobs))
     retry_later: dict[int, list[uuid.UUID]] = {}  # integration id -> failed entries to retry
-    rows: list[ExportItem] = []
+    retried_entries: dict[int, list[uuid.UUID]] = {}
+    writer = ItemWriter()
+    checked = 0
     for index, job in enumerate(jobs):
         size = per_job + (1 if index < extra else 0)
         retried = retry_later.pop(job.integration_id, [])[:size]
+        retried_entries.setdefault(job.integration_id, []).extend(retried)
         entries = retried + [uuid.uuid4() for _ in range(size - len(retried))]
-        counts = {"successful": 0, "failed": 0, "pending": 0}
+        failed = 0
         for n, entry in enumerate(entries):
             day = (job.pleo_created_at - dt.timedelta(days=rng.randint(0, 20))).date()
             minor = rng.randint(1_000, 900_000)
             payload = _payload(entry, job.company_id, day, minor, rng)
-            item = ExportItem(
-                job=job,
-                accounting_entry_id=entry,
-                payload=payload,
-                attempts=1,
-                reported_at=job.completed_at,
-                **_summary(payload),
-            )
+            summary = _quick_summary(payload)
+            if checked < 50:
+                assert summary == _summary(payload), (summary, _summary(payload))
+                checked += 1
+            item = {
+                "job_id": job.pk,
+                "accounting_entry_id": entry,
+                "payload": payload,
+                "attempts": 1,
+                "reported_at": job.completed_at,
+                **summary,
+            }
             if job.status == "in_progress" and n >= size // 2:
-                item.status, item.reported_at = "pending", None
+                item.update(status="pending", reported_at=None)
             elif n >= len(retried) and rng.random() < 0.12:
                 reason_type, mode, reason = rng.choice(FAILURES)
-                item.status, item.failure_mode = "failed", mode
-                item.failure_reason_type = reason_type
-                item.failure_reason = reason.format(n=rng.choice((4010, 4020, 4030, n % 40)))
-                item.error_detail = f"Traceback (most recent call last): ... {reason_type}"
+                item.update(
+                    status="failed",
+                    failure_mode=mode,
+                    failure_reason_type=reason_type,
+                    failure_reason=reason.format(n=rng.choice((4010, 4020, 4030, n % 40))),
+                    error_detail=f"Traceback (most recent call last): ... {reason_type}",
+                )
+                failed += 1
                 if rng.random() < 0.33:
                     retry_later.setdefault(job.integration_id, []).append(entry)
             else:
-                item.status = "successful"
-                item.external_id = f"BC-{job.pk}-{n}"
-                item.exported_at = job.completed_at
-                item.posting = {"lines": 2}
-            counts[item.status] += 1
-            rows.append(item)
+                item.update(
+                    status="successful",
+                    external_id=f"BC-{job.pk}-{n}",
+                    exported_at=job.completed_at,
+                    posting={"lines": 2},
+                )
+            writer.add(item)
         job.number_of_items = size
-        job.items_successful, job.items_failed = counts["successful"], counts["failed"]
-        job.items_pending = counts["pending"]
-        if counts["failed"] and job.status == "completed":
+        if failed and job.status == "completed":
             job.status = "completed_with_errors"
-        if len(rows) >= 5_000:
-            ExportItem.objects.bulk_create(rows, batch_size=1_000)
-            rows = []
-    ExportItem.objects.bulk_create(rows, batch_size=1_000)
-    ExportJob.objects.bulk_update(
-        jobs,
-        ["number_of_items", "items_successful", "items_failed", "items_pending", "status"],
-        batch_size=500,
-    )
+    writer.flush()
+    analyse()  # the lookups below go by index, as on a live server
+    ExportJob.objects.bulk_update(jobs, ["number_of_items", "status"], batch_size=500)
+    for integration_id, entries in retried_entries.items():
+        supersede_older(integration_id, entries)
+    for job in jobs:
+        job.recount()  # its counts and day totals, as the engine keeps them
 
 
 def make_queue(integrations, total: int, rng: random.Random) -> None:
+    from exporthub.sync.day_totals import recount_queue
     from exporthub.sync.models import QueuedEntry
 
     now = dt.datetime.now(dt.UTC)
@@ -385,6 +478,8 @@ def make_queue(integrations, total: int, rng: random.Random) -> None:
                 )
             )
     QueuedEntry.objects.bulk_create(rows, batch_size=2_000)
+    for integration in integrations:
+        recount_queue(integration)  # the totals the mirror keeps
 
 
 def make_activity(jobs: list) -> None:
@@ -423,21 +518,26 @@ def measure_pages(world: dict, runs: int) -> dict:
     integration, job = world["integration"], world["job"]
     pages = {
         "overview": reverse("home"),
-        "queue": reverse("dashboard:queue", args=[integration.pk]),
-        "queue_filtered": reverse("dashboard:queue", args=[integration.pk])
-        + "?problems=any&sort=-amount&supplier=S",
         "jobs": reverse("dashboard:job-list"),
+        "jobs_filtered": reverse("dashboard:job-list")
+        + f"?status=completed_with_errors&company={integration.pk}",
         "failures": reverse("dashboard:failure-list"),
+        "failure_group": _biggest_failure_group(integration),
         "job": reverse("dashboard:job-detail", args=[job.pk]),
     }
+    queue = reverse("dashboard:queue", args=[integration.pk])
+    for name, query in QUEUE_VIEWS.items():
+        pages[name] = f"{queue}?{query}" if query else queue
+    pages["queue_deep"] = f"{queue}?after={_deep_cursor(integration)}"
     figures = {}
     for name, url in pages.items():
         assert client.get(url).status_code == 200, (name, url)  # warm-up
-        times = []
+        times, cpu = [], []
         for _ in range(runs):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             assert response.status_code == 200, (name, url, response.status_code)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
@@ -445,15 +545,63 @@ def measure_pages(world: dict, runs: int) -> dict:
             "url": url,
             "median_ms": round(statistics.median(times), 1),
             "max_ms": round(max(times), 1),
+            "cpu_ms": round(statistics.median(cpu), 1),
             "queries": len(captured),
+            "sql_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1),
             "bytes": len(response.content),
         }
-        target = f" (target {TARGET_MS:.0f} ms)" if name in TARGET_PAGES else ""
+        target = f" (target {TARGET_MS:.0f} ms)"
         say(
-            f"{name:15} median {figures[name]['median_ms']:7.1f} ms  max "
-            f"{figures[name]['max_ms']:7.1f} ms  {len(captured):3} queries{target}"
+            f"{name:22} median {figures[name]['median_ms']:7.1f} ms  max "
+            f"{figures[name]['max_ms']:7.1f} ms  cpu {figures[name]['cpu_ms']:6.1f} ms  "
+            f"{len(captured):3} queries in {figures[name]['sql_ms']:6.1f} ms{target}"
         )
     return figures
+
+
+# The queue as people use it: each sort, each filter, a text search, and a combination.
+QUEUE_VIEWS = {
+    "queue": "",
+    "queue_sort_date": "sort=date",
+    "queue_sort_amount": "sort=amount",
+    "queue_sort_-amount": "sort=-amount",
+    "queue_sort_supplier": "sort=supplier",
+    "queue_sort_-supplier": "sort=-supplier",
+    "queue_sort_account": "sort=account",
+    "queue_sort_-account": "sort=-account",
+    "queue_search": "q=hotel",
+    "queue_search_rare": "q=receipt 4242",
+    "queue_supplier": "supplier=s",
+    "queue_family": "family=BILL&sort=-amount",
+    "queue_status": "status=EXPORTING",
+    "queue_failed": "status=failed&sort=supplier",
+    "queue_problems": "problems=period&sort=-amount",
+    "queue_receipt": "receipt=no&sort=account",
+    "queue_account": "account=6020",
+    "queue_amount": "amount_min=100&amount_max=200&sort=-date",
+    "queue_dates": "date_from=2026-01-01&date_to=2026-12-31&sort=amount",
+    "queue_filtered": "problems=any&sort=-amount&supplier=S",
+}
+
+
+def _biggest_failure_group(integration) -> str:
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from exporthub.dashboard.failures import failure_groups
+    from exporthub.sync.models import ExportItem
+
+    group = failure_groups(ExportItem.objects.filter(job__integration=integration))[0]
+    return reverse("dashboard:failure-group", args=[integration.pk]) + "?" + urlencode(group.key)
+
+
+def _deep_cursor(integration) -> str:
+    """The cursor of the queue's page half way down the default sort (page 2,000 of 25)."""
+    from exporthub.dashboard.keyset import cursor_of
+
+    rows = integration.queued_entries.order_by("-entry_date", "-id")
+    middle = rows[rows.count() // 2]
+    return cursor_of(middle, "entry_date")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -109,20 +109,14 @@ def fix_for(reason_type: str, mapping_kind: str, pleo_key: str, pleo_label: str 
 
 
 def open_failures(items: QuerySet[ExportItem]) -> QuerySet[ExportItem]:
-    """Failed items whose entry has not been in a newer export since (retried or exported).
+    """Failed items whose entry has not been in a newer export since (retried or exported): the
+    `superseded` flag (sync/supersede.py), read through the `item_open_failures` index.
 
-    Correction jobs are left out on both sides: they post nothing, so their rows are neither a
-    failure to fix nor a newer export of the entry.
+    Correction jobs are left out: they post nothing, so their rows are no failure to fix (nor,
+    see sync/supersede.py, a newer export of the entry).
     """
-    newer = ExportItem.objects.filter(
-        accounting_entry_id=OuterRef("accounting_entry_id"),
-        job__integration_id=OuterRef("job__integration_id"),
-        id__gt=OuterRef("id"),
-    ).exclude(in_correction_job("job"))
-    return (
-        items.filter(status=ItemStatus.FAILED)
-        .exclude(in_correction_job("job"))
-        .exclude(Exists(newer))
+    return items.filter(status=ItemStatus.FAILED, superseded=False).exclude(
+        in_correction_job("job")
     )
 
 

@@ -6,6 +6,7 @@ import uuid
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -113,8 +114,13 @@ class QueueFilterForm(forms.Form):
         label=_("Per page"), required=False, coerce=int, choices=[(n, n) for n in PAGE_SIZES]
     )
 
+    # The filters the queue's totals (`QueueDayTotals`) are also counted by: with only these,
+    # the page counts matches from the totals instead of the mirror's rows.
+    TOTALS_FILTERS = ("date_from", "date_to", "family", "status", "problems")
+
     def filter(self, rows, currency: str = ""):
-        """Apply the valid filters to a QueuedEntry queryset.
+        """Apply the valid filters to a QueuedEntry queryset (or, for the `TOTALS_FILTERS`, to
+        a QueueDayTotals one: both name these columns alike).
 
         An invalid filter is left out, but only that one: the others still apply, and
         `filter_errors()` says what is wrong ("Export all matching" refuses while one is).
@@ -135,7 +141,7 @@ class QueueFilterForm(forms.Form):
         if data.get("amount_max") is not None:
             rows = rows.filter(amount_minor__lte=_minor(data["amount_max"], currency))
         if data.get("supplier"):
-            rows = rows.filter(supplier__istartswith=data["supplier"])
+            rows = rows.filter(_prefix("supplier_key", data["supplier"].lower(), rows.db))
         if data.get("account"):
             rows = rows.filter(account_code=data["account"])
         status = data.get("status")
@@ -154,8 +160,25 @@ class QueueFilterForm(forms.Form):
             rows = rows.filter(problems="")
         elif problems:
             rows = rows.filter(problems__contains=problems)
-        order = QUEUE_SORTS.get(data.get("sort") or "-date", "-entry_date")
-        return rows.order_by(order, "-id" if order.startswith("-") else "id")
+        return rows
+
+    @property
+    def counted_by_totals(self) -> bool:
+        """Whether every filter in use is one the queue's totals are counted by."""
+        self.is_valid()
+        used = {name for name, value in self.cleaned_data.items() if value not in (None, "")}
+        return used <= {*self.TOTALS_FILTERS, "sort", "per_page"}
+
+    @property
+    def sort_key(self) -> tuple[str, bool]:
+        """The column the rows are sorted by, and whether newest/biggest first (then by id)."""
+        self.is_valid()
+        order = QUEUE_SORTS.get(self.cleaned_data.get("sort") or "-date", "-entry_date")
+        return order.lstrip("-"), order.startswith("-")
+
+    def order(self, rows):
+        field, descending = self.sort_key
+        return rows.order_by(*(f"-{name}" if descending else name for name in (field, "id")))
 
     @property
     def page_size(self) -> int:
@@ -183,16 +206,24 @@ def entry_ids(values: list[str]) -> list[uuid.UUID] | None:
 
 
 def _search(text: str) -> Q:
+    """Entries whose supplier, note, category or employee contains `text` (any case), or whose
+    account code or entry id is `text`. One stored lowercase column (`search_text`) holds the
+    four names: PostgreSQL answers from its trigram index (three letters or more); SQLite reads
+    the entries until a page is found (a scan for a rare word; see README "Measuring")."""
     text = text.strip()
-    found = (
-        Q(note__icontains=text)
-        | Q(supplier__icontains=text)
-        | Q(account_code=text)
-        | Q(category_name__icontains=text)
-        | Q(employee__icontains=text)
-    )
+    found = Q(search_text__contains=text.lower()) | Q(account_code=text)
     with contextlib.suppress(ValueError):
         found |= Q(entry_id=uuid.UUID(text))
+    return found
+
+
+def _prefix(field: str, prefix: str, database: str) -> Q:
+    """`field` starts with `prefix`, answered by an index: PostgreSQL's pattern-ops index takes
+    the LIKE; SQLite's LIKE ignores its indexes, so there the prefix is also a range of the
+    (binary-collated) column."""
+    found = Q(**{f"{field}__startswith": prefix})
+    if connections[database].vendor == "sqlite" and prefix:
+        found &= Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
     return found
 
 

@@ -13,10 +13,11 @@ from exporthub.dashboard.connections import RECORD_KIND_FOR_MAPPING
 from exporthub.sync.models import ExportItem, Integration, Mapping
 
 Kind = Mapping.Kind
-# Where an export item's payload names a value of each kind: (code path, name path).
-_PAYLOAD_NAMES = {
-    Kind.CONTRA_ACCOUNT: ("payload__contraAccount__code", "payload__contraAccount__name"),
-    Kind.VENDOR: ("payload__vendor__code", "payload__vendor__name"),
+# The stored columns naming a value of each kind (sync/item_summary.py): (code, name), each
+# code column with an index of its own, newest first.
+_STORED_NAMES = {
+    Kind.CONTRA_ACCOUNT: ("contra_account_code", "contra_account_name"),
+    Kind.VENDOR: ("vendor_code", "vendor_name"),
 }
 
 
@@ -34,11 +35,16 @@ def pleo_label_for(integration: Integration, kind: str, pleo_key: str) -> str:
         )
         if found:
             return found
-    if kind in _PAYLOAD_NAMES:
-        code, name = _PAYLOAD_NAMES[kind]
-        found = items.filter(**{code: pleo_key}).values_list(name, flat=True).first()
+    if kind in _STORED_NAMES:
+        code, name = _STORED_NAMES[kind]
+        found = (
+            items.filter(**{code: pleo_key})
+            .exclude(**{name: ""})
+            .values_list(name, flat=True)
+            .first()
+        )
         if found:
-            return str(found)[:255]
+            return found
     failed = (
         items.filter(failure_mapping_kind=kind, failure_pleo_key=pleo_key)
         .exclude(failure_pleo_label="")

@@ -88,6 +88,7 @@ class QueueDayTotals(models.Model):
         "sync.Integration", on_delete=models.CASCADE, related_name="queue_day_totals"
     )
     entry_date = models.DateField(null=True, blank=True)
+    family = models.CharField(max_length=40, blank=True)
     export_status = models.CharField(max_length=20)
     currency = models.CharField(max_length=3)
     last_failure_reason_type = models.CharField(max_length=80, blank=True)
@@ -104,6 +105,7 @@ class QueueDayTotals(models.Model):
 
 QUEUE_DIMENSIONS = (
     "entry_date",
+    "family",
     "export_status",
     "currency",
     "last_failure_reason_type",

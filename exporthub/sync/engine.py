@@ -37,6 +37,7 @@ from exporthub.sync.models import ExportItem, ExportJob, FailureMode, ItemStatus
 from exporthub.sync.pipeline import Background, Receipts, pages
 from exporthub.sync.queue import enqueue_processing, enqueue_processing_at
 from exporthub.sync.queue_mirror import apply_job_results
+from exporthub.sync.supersede import supersede_older
 from exporthub.sync.wiring import open_erp, open_pleo
 from exporthub.sync.writeback import WriteBack, report_results
 
@@ -440,7 +441,9 @@ class JobItems:
             ],
             ignore_conflicts=True,
         )
-        return {str(item.accounting_entry_id) for item in remote}
+        entries = [item.accounting_entry_id for item in remote]
+        supersede_older(self.job.integration_id, entries)  # older failures of them are history
+        return {str(entry_id) for entry_id in entries}
 
 
 def _is_uuid(value) -> bool:

@@ -1,7 +1,8 @@
 """What an accountant sees of an export item in lists, stored on the row when its payload arrives.
 
 Lists and the overview read these columns instead of the JSON payload, so they stay fast and
-name an entry by its date, supplier, amount, category and employee.
+name an entry by its date, supplier, amount, category and employee (and the mapping editor
+finds Pleo's names of contra accounts and vendors).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
 
 SUMMARY_FIELDS = [
     "entry_date", "amount_minor", "currency", "supplier", "category_code", "category_name",
-    "employee",
+    "employee", "contra_account_code", "contra_account_name", "vendor_code", "vendor_name",
 ]  # fmt: skip
 
 
@@ -31,8 +32,9 @@ def summary_of(item: PleoExportItem) -> dict:
     """
     total = item.amount.in_wallet_currency
     account = next((line.account for line in item.lines if line.account is not None), None)
-    if item.vendor is not None:
-        supplier = item.vendor.name
+    contra, vendor = item.contra_account, item.vendor
+    if vendor is not None:
+        supplier = vendor.name
     elif item.supplier is not None and item.supplier.name:
         supplier = item.supplier.name
     else:
@@ -45,6 +47,12 @@ def summary_of(item: PleoExportItem) -> dict:
         "category_code": ((account.code or "") if account else "")[:64],
         "category_name": (account.name if account else "")[:255],
         "employee": (item.user.name if item.user else "")[:255],
+        "contra_account_code": ((contra.code or "") if (contra := item.contra_account) else "")[
+            :64
+        ],
+        "contra_account_name": (contra.name if contra else "")[:255],
+        "vendor_code": ((item.vendor.code or "") if item.vendor else "")[:64],
+        "vendor_name": (item.vendor.name if item.vendor else "")[:255],
     }
 
 

@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -211,6 +212,16 @@ class ExportItem(models.Model):
     category_code = models.CharField(max_length=64, blank=True)
     category_name = models.CharField(max_length=255, blank=True)
     employee = models.CharField(max_length=255, blank=True)
+    # The contra account and vendor Pleo named, so a new mapping's label is found by an index.
+    contra_account_code = models.CharField(max_length=64, blank=True)
+    contra_account_name = models.CharField(max_length=255, blank=True)
+    vendor_code = models.CharField(max_length=64, blank=True)
+    vendor_name = models.CharField(max_length=255, blank=True)
+    superseded = models.BooleanField(
+        default=False,
+        help_text="A newer export (not a correction) of the same entry exists, so this item is "
+        "no longer an open failure. Kept by sync.supersede; never cleared.",
+    )
     external_id = models.CharField(max_length=255, blank=True)
     external_url = models.URLField(max_length=2000, blank=True)
     exported_at = models.DateTimeField(null=True, blank=True)
@@ -249,10 +260,49 @@ class ExportItem(models.Model):
                 name="item_unreported",
                 condition=Q(status__in=["successful", "failed"], reported_at__isnull=True),
             ),
+            # The open failures, grouped by cause from the index alone (dashboard/failures.py).
+            models.Index(
+                fields=[
+                    "job",
+                    "failure_reason_type",
+                    "failure_mapping_kind",
+                    "failure_pleo_key",
+                    "failure_erp_key",
+                    "failure_pleo_label",
+                    "id",
+                ],  # fmt: skip
+                name="item_open_failures",
+                condition=Q(status="failed", superseded=False),
+            ),
+            models.Index(
+                fields=["contra_account_code", "id"],
+                name="item_contra_account",
+                condition=~Q(contra_account_code=""),
+            ),
+            models.Index(
+                fields=["vendor_code", "id"], name="item_vendor", condition=~Q(vendor_code="")
+            ),
+            # The other names a new mapping's label is looked up by (dashboard/mapping_labels.py).
+            models.Index(
+                fields=["category_code", "id"], name="item_category", condition=~Q(category_name="")
+            ),
+            models.Index(
+                fields=["failure_mapping_kind", "failure_pleo_key", "id"],
+                name="item_failure_label",
+                condition=~Q(failure_pleo_label=""),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Item {self.accounting_entry_id} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:  # a newer item of its entry: older ones stop being open failures
+            from exporthub.sync.supersede import supersede_older
+
+            supersede_older(self.job.integration_id, [self.accounting_entry_id])
 
     def is_due(self, now=None) -> bool:
         now = now or timezone.now()
@@ -340,6 +390,27 @@ class QueuedEntry(models.Model):
     )
     last_failure_reason_type = models.CharField(max_length=80, blank=True)
     refreshed_at = models.DateTimeField()
+    # Kept by the database from the columns above, for index-backed searches (dashboard/forms.py).
+    supplier_key = models.GeneratedField(
+        expression=Lower("supplier"),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+    )
+    search_text = models.GeneratedField(
+        expression=Lower(
+            Concat(
+                "supplier",
+                Value("\n"),
+                "note",
+                Value("\n"),
+                "category_name",
+                Value("\n"),
+                "employee",
+            )
+        ),  # fmt: skip
+        output_field=models.TextField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["-performed_at", "-id"]
@@ -351,11 +422,18 @@ class QueuedEntry(models.Model):
         indexes = [
             models.Index(fields=["integration", "performed_at", "id"]),
             models.Index(fields=["integration", "entry_date", "id"]),
-            models.Index(fields=["integration", "amount_minor"]),
+            models.Index(fields=["integration", "amount_minor", "id"]),
             models.Index(fields=["integration", "family", "performed_at"]),
             models.Index(fields=["integration", "export_status", "performed_at"]),
-            models.Index(fields=["integration", "account_code"]),
-            models.Index(fields=["integration", "supplier"]),
+            models.Index(fields=["integration", "account_code", "id"]),
+            models.Index(fields=["integration", "supplier", "id"]),
+            # Supplier prefixes (LIKE 'abc%' on PostgreSQL whatever the collation; a range on
+            # SQLite): see dashboard/forms.py.
+            models.Index(
+                fields=["integration", "supplier_key", "id"],
+                name="queued_supplier_key",
+                opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
+            ),
             models.Index(fields=["integration", "problems"]),
             models.Index(fields=["company_id"]),
             # Totals by failure, status and currency, read from the index alone.
@@ -374,6 +452,7 @@ class QueuedEntry(models.Model):
                 fields=[
                     "integration",
                     "entry_date",
+                    "family",
                     "export_status",
                     "currency",
                     "last_failure_reason_type",

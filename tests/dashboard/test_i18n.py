@@ -11,6 +11,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone, translation
 
 from exporthub.dashboard.locale_scope import page_locale
+from exporthub.sync.day_totals import recount_queue
 from exporthub.sync.models import QueuedEntry
 
 NBSP = "\N{NO-BREAK SPACE}"
@@ -35,6 +36,7 @@ def queue_with_one_entry(integration, minor: int = 123456, currency: str = "DKK"
         family="CARD_PURCHASE", performed_at=timezone.now(), amount_minor=minor,
         currency=currency, refreshed_at=timezone.now(),
     )  # fmt: skip
+    recount_queue(integration)  # as the mirror does after every change
     return reverse("dashboard:queue", args=[integration.pk])
 
 

@@ -336,3 +336,29 @@ def test_delete_asks_for_confirmation_on_a_page_of_its_own(client, admin_user, i
     deleted = ActivityEntry.objects.get(action="dashboard.mapping.deleted")
     assert deleted.before == {"kind": "tax_code", "pleo_key": "R10", "erp_key": "VAT10"}
     assert deleted.data["integration"] == integration.pk
+
+
+def test_contra_account_and_vendor_labels_come_from_the_items_stored_names(integration):
+    """Read from the columns the engine stores with each item (indexed), not from payloads."""
+    import uuid
+
+    from django.utils import timezone
+
+    from exporthub.dashboard.mapping_labels import pleo_label_for
+    from exporthub.sync.models import ExportItem, ExportJob
+
+    job = ExportJob.objects.create(
+        integration=integration, pleo_id=uuid.uuid4(), company_id=uuid.uuid4(),
+        status="completed", pleo_created_at=timezone.now(),
+    )  # fmt: skip
+    for name in ("Old name", "Pleo DKK Account"):  # the newest entry's name wins
+        ExportItem.objects.create(
+            job=job, accounting_entry_id=uuid.uuid4(), status="successful", payload=None,
+            contra_account_code="5821", contra_account_name=name,
+            vendor_code="V-9", vendor_name=f"{name} vendor",
+        )  # fmt: skip
+
+    assert pleo_label_for(integration, "contra_account", "5821") == "Pleo DKK Account"
+    assert pleo_label_for(integration, "vendor", "V-9") == "Pleo DKK Account vendor"
+    assert pleo_label_for(integration, "vendor", "V-404") == ""
+    assert pleo_label_for(integration, "vendor", "*") == ""

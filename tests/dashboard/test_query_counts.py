@@ -127,3 +127,28 @@ def test_a_job_page_makes_as_many_queries_for_many_entries_as_for_few(
     with django_assert_max_num_queries(few):
         assert client.get(url, **poll).status_code == 286
     assert few <= 25
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["q=supplier&sort=-amount", "family=CARD_PURCHASE&sort=supplier", "supplier=s&problems=any"],
+)
+def test_a_filtered_queue_and_its_later_pages_make_as_many_queries_for_many_rows(
+    client, accountant, integration, query, django_assert_max_num_queries
+):
+    from exporthub.dashboard.keyset import cursor_of
+    from exporthub.sync.day_totals import recount_queue
+
+    url = reverse("dashboard:queue", args=[integration.pk]) + "?" + query
+    client.force_login(accountant)
+    add_rows(integration, jobs=1, items_per_job=1, queued=10)
+    recount_queue(integration)
+    few = queries_for(client, url)
+    add_rows(integration, jobs=1, items_per_job=1, queued=600)
+    recount_queue(integration)
+    later = integration.queued_entries.order_by("-entry_date", "-id")[300]
+    with django_assert_max_num_queries(few):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(few):
+        assert client.get(url + "&after=" + cursor_of(later, "entry_date")).status_code == 200
+    assert few <= 25

@@ -109,6 +109,7 @@ def test_it_shows_and_filters_amounts_in_the_wallet_currencys_own_decimals(
 ):
     from django.utils import timezone
 
+    from exporthub.sync.day_totals import recount_queue
     from exporthub.sync.models import QueuedEntry
 
     integration.queued_entries.all().delete()
@@ -120,6 +121,7 @@ def test_it_shows_and_filters_amounts_in_the_wallet_currencys_own_decimals(
             family="CARD_PURCHASE", performed_at=now, amount_minor=minor, currency="KWD",
             refreshed_at=now,
         )  # fmt: skip
+    recount_queue(integration)  # as the mirror does after every change
     client.force_login(accountant)
     url = reverse("dashboard:queue", args=[integration.pk])
 

@@ -103,6 +103,7 @@ def test_a_manual_mark_on_a_finished_job_counts_the_entry_once_as_exported(
 
 QUEUE_DIMENSIONS = (
     "entry_date",
+    "family",
     "export_status",
     "currency",
     "last_failure_reason_type",

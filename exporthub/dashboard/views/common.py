@@ -37,6 +37,8 @@ def safe_next(request: HttpRequest, default: str) -> str:
 
 
 def query_without_page(request: HttpRequest) -> str:
+    """The query string without what picks the page (a number, or a keyset cursor)."""
     params = request.GET.copy()
-    params.pop("page", None)
+    for name in ("page", "after", "before"):
+        params.pop(name, None)
     return params.urlencode()

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
 from exporthub.dashboard.failures import failure_groups, find_group, group_items, retry_group
+from exporthub.dashboard.keyset import keyset_page
 from exporthub.dashboard.views.common import page_of, render_page
 from exporthub.pleo.errors import PleoError
 
@@ -58,8 +59,16 @@ def failure_group(request: HttpRequest, pk: int) -> HttpResponse:
     group = find_group(items, pk, request.GET)
     if group is None:
         raise Http404(_("No such failure group (it may have been fixed and retried already)."))
-    rows = group_items(items, group).select_related(None).only(*ITEM_COLUMNS).order_by("id")
-    page = page_of(request, rows, ITEMS_PER_PAGE, count=group.count)
+    rows = group_items(items, group).select_related(None).only(*ITEM_COLUMNS)
+    # A big cause holds tens of thousands of items: pages by keyset, never a growing OFFSET.
+    page = keyset_page(
+        rows,
+        "id",
+        False,
+        ITEMS_PER_PAGE,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
     example = rows.filter(pk=group.example_id).first() if group.example_id else None
     context = {
         "group": group,

@@ -12,21 +12,18 @@ from django.views.decorators.http import require_POST
 from exporthub.core.access import ACCOUNTANT, VIEWER, has_role, role_required
 from exporthub.dashboard import scope
 from exporthub.dashboard.forms import QueueFilterForm, entry_ids
+from exporthub.dashboard.keyset import keyset_page
 from exporthub.dashboard.preview import preview_posting
 from exporthub.dashboard.queue_export import MAX_EXPORT, export_entries, problem_counts
 from exporthub.dashboard.templatetags.dashboard import money
-from exporthub.dashboard.views.common import (
-    page_of,
-    query_without_page,
-    render_page,
-    safe_next,
-)
+from exporthub.dashboard.views.common import query_without_page, render_page, safe_next
 from exporthub.pleo.errors import PleoError
 from exporthub.sync.actions import run_now
 from exporthub.sync.models import OperationKind
 from exporthub.sync.operations import latest as latest_operation
 from exporthub.sync.operations import start_operation
 
+COUNT_CAP = 1_000  # matches counted one by one at most (beyond: "1,000+")
 QUEUE_COLUMNS = 9  # columns of a queue row besides the checkbox (the preview row spans them)
 
 
@@ -41,14 +38,21 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Left out of the filter: %(errors)s") % {"errors": "; ".join(form.filter_errors())},
         )
-    totals = rows.order_by().aggregate(n=Count("id"), minor=Sum("amount_minor"))
-    page = page_of(request, rows, form.page_size, count=totals["n"])
+    field, descending = form.sort_key
+    page = keyset_page(
+        rows,
+        field,
+        descending,
+        form.page_size,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
     context = {
         "integration": integration,
         "form": form,
         "currency": currency,
         "page": page,
-        "totals": totals,
+        "totals": queue_totals(integration, form, rows),
         "families": _families(integration),
         "query": query_without_page(request),
         "can_export": has_role(request.user, ACCOUNTANT),
@@ -57,9 +61,32 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "dashboard/queue/queue.html", context, "queue-table")
 
 
+def queue_totals(integration, form: QueueFilterForm, rows) -> dict:
+    """How many entries match and their sum: exact from the queue's totals when the filters are
+    ones they are counted by; otherwise counted from the rows up to COUNT_CAP ("1,000+", and no
+    sum), so that a count never reads 100,000 rows. "Export all matching" counts them then."""
+    if form.counted_by_totals:
+        found = form.filter(integration.queue_day_totals.all()).aggregate(
+            n=Sum("entries"), minor=Sum("amount_minor")
+        )
+        return {"n": found["n"] or 0, "minor": found["minor"] or 0, "capped": False}
+    found = (
+        rows.order_by()
+        .values("amount_minor")[: COUNT_CAP + 1]
+        .aggregate(n=Count("amount_minor"), minor=Sum("amount_minor"))
+    )
+    if found["n"] > COUNT_CAP:
+        return {"n": COUNT_CAP, "minor": None, "capped": True}
+    return {"n": found["n"], "minor": found["minor"] or 0, "capped": False}
+
+
 def _families(integration) -> list[str]:
+    """The entry types in the queue, from its totals (a few hundred rows, not the mirror)."""
     return list(
-        integration.queued_entries.order_by("family").values_list("family", flat=True).distinct()
+        integration.queue_day_totals.exclude(family="")
+        .order_by("family")
+        .values_list("family", flat=True)
+        .distinct()
     )
 
 
@@ -98,7 +125,7 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"errors": "; ".join(form.filter_errors())},
             )
             return redirect(back)
-        rows = form.filter(queued, wallet_currency(integration))
+        rows = form.order(form.filter(queued, wallet_currency(integration)))
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)[: MAX_EXPORT + 1]]
     else:
         chosen = entry_ids(request.POST.getlist("entry"))

@@ -7,7 +7,11 @@ def fill_summaries(apps, schema_editor):
     """Existing items get their summary columns from the payload they already hold."""
     from exporthub.pleo.errors import PleoPayloadError
     from exporthub.pleo.schemas.export_item import ExportItem as PleoExportItem
-    from exporthub.sync.item_summary import SUMMARY_FIELDS, apply_summary
+    from exporthub.sync.item_summary import apply_summary
+
+    # The columns this migration adds (later ones fill their own).
+    fields = ["entry_date", "amount_minor", "currency", "supplier", "category_code",
+              "category_name", "employee"]
 
     ExportItem = apps.get_model("sync", "ExportItem")
     batch = []
@@ -18,10 +22,10 @@ def fill_summaries(apps, schema_editor):
             continue
         batch.append(row)
         if len(batch) >= 2000:
-            ExportItem.objects.bulk_update(batch, SUMMARY_FIELDS)
+            ExportItem.objects.bulk_update(batch, fields)
             batch = []
     if batch:
-        ExportItem.objects.bulk_update(batch, SUMMARY_FIELDS)
+        ExportItem.objects.bulk_update(batch, fields)
 
 
 class Migration(migrations.Migration):
