@@ -21,7 +21,7 @@ from exporthub.sync.models import ExportItem, ExportJob
 from exporthub.sync.supersede import supersede_older
 from tests.sync.test_corrections import export, process, unpostable_entry_ids
 
-MIGRATION = importlib.import_module("exporthub.sync.migrations.0012_pages_at_a_million")
+MIGRATION = importlib.import_module("exporthub.sync.migrations.0014_pages_at_a_million")
 
 
 @pytest.fixture
