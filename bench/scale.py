@@ -34,6 +34,7 @@ from bench import environment
 
 TARGET_SPEEDUP_1_TO_2 = 1.7
 POLL = 0.5  # seconds between progress samples
+STOP_GRACE_SECONDS = 5  # a server or cluster not gone by then is killed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,10 +148,13 @@ def serve_sandbox(workspace) -> tuple[subprocess.Popen, str]:
 
 
 def stop(process: subprocess.Popen) -> None:
-    """End a server or cluster this bench started, with the processes it started in turn."""
+    """End a server or cluster this bench started, with the processes it started in turn.
+
+    The round's work is done by now (or timed out), so a cluster still winding down after a few
+    seconds (django-q2 waits out its guard cycles) is killed rather than waited for."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
+        process.wait(timeout=STOP_GRACE_SECONDS)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()

@@ -119,6 +119,18 @@ class ExportIn(Schema):
     skip_problems: bool = False
 
 
+class BatchFileOut(Schema):
+    """A file journal's batch file holding a job's entries (download it by its id)."""
+
+    id: int
+    name: str
+    file_name: str
+    format: str
+    entry_count: int
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
 class JobOut(Schema):
     id: int
     pleo_id: UUID

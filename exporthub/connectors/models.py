@@ -159,7 +159,7 @@ class FiledEntry(models.Model):
     pleo_id = models.CharField(max_length=100)
     position = models.PositiveIntegerField()  # 1, 2, ... within the batch
     locator = models.CharField(max_length=50)  # what follows `#` in `<batch>#<locator>`
-    entry = models.JSONField()  # the JournalEntry as filed (file_journal.serialise)
+    entry = models.JSONField()  # the JournalEntry as filed (connectors.journal_json)
     filed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

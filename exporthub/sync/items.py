@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from exporthub.connectors.base import Connector, ExternalRef, JournalEntry
 from exporthub.connectors.errors import ConnectorError, RetryableError
+from exporthub.connectors.journal_json import entry_to_json as posting_as_json
 from exporthub.core.errors import report_exception
 from exporthub.core.http_urls import is_http_url
 from exporthub.core.logcontext import log_context
@@ -34,61 +35,6 @@ from exporthub.sync.posting import PostingProblem, UnpostableItem, build_journal
 log = logging.getLogger(__name__)
 # The longest wait an ERP's Retry-After may ask for (beyond SYNC_RETRY_MAX_DELAY_SECONDS).
 MAX_RETRY_AFTER = timedelta(hours=1)
-
-
-def _text(value) -> str | None:
-    return None if value is None else str(value)
-
-
-def posting_as_json(entry: JournalEntry) -> dict:
-    """The journal entry as stored on the item and shown to accountants (no receipt bytes).
-
-    Written out by hand rather than with `dataclasses.asdict`, which deep-copies: this runs
-    once per item on the engine's hot path.
-    """
-
-    def amount(value):
-        return None if value is None else {"value": str(value.value), "currency": value.currency}
-
-    party = entry.party
-    return {
-        "pleo_id": entry.pleo_id,
-        "date": entry.date.isoformat(),
-        "currency": entry.currency,
-        "lines": [
-            {
-                "account": line.account,
-                "debit": str(line.debit),
-                "credit": str(line.credit),
-                "text": line.text,
-                "tax_code": line.tax_code,
-                "tax_amount": _text(line.tax_amount),
-                "is_tax": line.is_tax,
-                "dimensions": dict(line.dimensions),
-            }
-            for line in entry.lines
-        ],
-        "text": entry.text,
-        "kind": entry.kind,
-        "reference": entry.reference,
-        "company_ref": entry.company_ref,
-        "party": None if party is None else {
-            "name": party.name,
-            "code": party.code,
-            "external_id": party.external_id,
-            "country": party.country,
-            "tax_id": party.tax_id,
-            "registration_number": party.registration_number,
-        },
-        "wallet_amount": amount(entry.wallet_amount),
-        "supplier_amount": amount(entry.supplier_amount),
-        "receipts": [receipt.name for receipt in entry.receipts],
-        "invoice_number": entry.invoice_number,
-        "due_date": entry.due_date.isoformat() if entry.due_date else None,
-        "source_url": entry.source_url,
-        "metadata": dict(entry.metadata),
-        "batch_key": entry.batch_key,
-    }  # fmt: skip
 
 
 # What an outcome changes on a row, written in batches together with the payload and posting.

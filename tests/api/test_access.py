@@ -17,7 +17,7 @@ from exporthub.sync.reconciliation_models import (
     RunState,
 )
 from tests.api.conftest import problem_of
-from tests.dashboard.conftest import export, postable_entry_ids
+from tests.dashboard.conftest import batch_of, export, postable_entry_ids
 
 ORDER = {None: 0, "viewer": 1, "accountant": 2, "admin": 3}
 ROLES = [None, "viewer", "accountant", "admin"]
@@ -40,6 +40,8 @@ OPERATIONS = {
     "get_job": (V, "GET", "jobs/{job}", None, 200),
     "list_job_items": (V, "GET", "jobs/{job}/items", None, 200),
     "list_job_timeline": (V, "GET", "jobs/{job}/timeline", None, 200),
+    "list_job_files": (V, "GET", "jobs/{job}/files", None, 200),
+    "download_file": (V, "GET", "files/{batch}", None, 200),
     "dismiss": (ADM, "POST", "jobs/{job}/dismiss", EMPTY, 422),
     "get_item": (V, "GET", "items/{item}", None, 200),
     "correct_reference": (A, "POST", "items/{item}/reference", EMPTY, 422),
@@ -118,7 +120,7 @@ def test_every_operation_requires_its_tables_role():
                 assert roles == [OPERATIONS[name][0]], (router_prefix, name, roles)
 
 
-def objects_of(integration, job) -> dict:
+def objects_of(integration, job, folder) -> dict:
     item = ExportItem.objects.filter(job=job).first()
     failed = ExportItem.objects.filter(job=job, status="failed").first()
     run = ReconciliationRun.objects.create(integration=integration, state=RunState.DONE)
@@ -139,6 +141,7 @@ def objects_of(integration, job) -> dict:
         ).pk,
         "integration": integration.pk,
         "job": job.pk,
+        "batch": batch_of(job, folder),
         "item": item.pk,
         "entry": item.accounting_entry_id,
         "mapping": integration.mappings.first().pk,
@@ -163,19 +166,20 @@ def path_for(template: str, objects: dict) -> str:
 
 
 @pytest.fixture
-def mine(users, integration, finished_job):
-    return users, objects_of(integration, finished_job)
+def mine(users, integration, finished_job, settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    return users, objects_of(integration, finished_job, tmp_path / "journal")
 
 
 @pytest.fixture
-def world(mine, other_integration):
+def world(mine, other_integration, tmp_path):
     users, objects = mine
     other_job = export(other_integration, postable_entry_ids(other_integration.sandbox_company, 2))
     # The other company's job needs a failed item for its group's URL.
     ExportItem.objects.filter(pk=other_job.items.first().pk).update(
         status="failed", failure_reason_type="account_unknown", failure_mapping_kind="account",
         failure_pleo_key="9999")  # fmt: skip
-    return users, objects, objects_of(other_integration, other_job)
+    return users, objects, objects_of(other_integration, other_job, tmp_path / "journal")
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -13,7 +13,8 @@ from tests.api.test_access import api_operations
 # dashboard URL name -> the API operation(s) doing the same
 PARITY = {
     "job-list": ["list_jobs"],
-    "job-detail": ["get_job", "list_job_items", "list_job_timeline"],
+    "job-detail": ["get_job", "list_job_items", "list_job_timeline", "list_job_files"],
+    "filed-batch-download": ["download_file"],
     "job-dismiss": ["dismiss"],
     "item-detail": ["get_item"],
     "items-bulk": ["bulk_correct"],

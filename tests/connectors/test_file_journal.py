@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from exporthub.connectors.base import Amount, ConfigError, JournalLine, MissingConfigError, Party
 from exporthub.connectors.file_journal.formats import BatchHeader, get_format
-from exporthub.connectors.file_journal.serialise import entry_from_json, entry_to_json
+from exporthub.connectors.journal_json import entry_from_json, entry_to_json
 from exporthub.connectors.models import ConnectorConfig, FiledBatch, FiledEntry
 from exporthub.connectors.registry import build_connector
 from exporthub.core.csv_cells import restore
@@ -242,7 +242,7 @@ KILLED_WRITE = """
 import json, os, signal, sys
 import django
 django.setup()
-from exporthub.connectors.file_journal.serialise import entry_from_json
+from exporthub.connectors.journal_json import entry_from_json
 from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import build_connector
 connector = build_connector(ConnectorConfig.objects.get(pk=int(sys.argv[1])))

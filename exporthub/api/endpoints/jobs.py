@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core import signing
 from django.db.models import Q
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -13,6 +14,7 @@ from exporthub.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_schema, pagi
 from exporthub.api.problems import Problem, invalid
 from exporthub.api.schemas import (
     ITEM_FIELDS,
+    BatchFileOut,
     BulkIn,
     BulkOut,
     DismissIn,
@@ -28,6 +30,12 @@ from exporthub.api.schemas import (
 )
 from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER
 from exporthub.dashboard import scope
+from exporthub.dashboard.batch_files import (
+    FileUnavailable,
+    batch_content,
+    batches_of,
+    visible_batch,
+)
 from exporthub.dashboard.bulk import MAX_ITEMS, BulkCorrectionForm, apply_changes
 from exporthub.dashboard.corrections import CorrectionRefused, Outcome, correct
 from exporthub.dashboard.failures import failure_groups, find_group, group_items, retry_group
@@ -68,6 +76,40 @@ def list_jobs(
 @router.get("/jobs/{int:pk}", response=JobOut, auth=role(VIEWER))
 def get_job(request, pk: int):
     return one(scope.jobs(request.auth), "export job", pk=pk)
+
+
+@router.get("/jobs/{int:pk}/files", response=list[BatchFileOut], auth=role(VIEWER))
+def list_job_files(request, pk: int):
+    """The file-journal batch files the job's entries were filed in, oldest first."""
+    return list(batches_of(one(scope.jobs(request.auth), "export job", pk=pk)))
+
+
+@router.get(
+    "/files/{int:pk}",
+    auth=role(VIEWER),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The batch file",
+                "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def download_file(request, pk: int):
+    """A batch file's bytes, as on the job page (rendered again from the register if the file
+    is missing); 404 for a file of a job the token's user may not see."""
+    batch = visible_batch(request.auth, pk)
+    if batch is None:
+        raise Problem(404, _("No such file."), slug="not-found")
+    try:
+        content, content_type = batch_content(batch)
+    except FileUnavailable as error:
+        raise Problem(404, str(error), slug="not-found") from error
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{batch.file_name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.get("/jobs/{int:pk}/items", response=page_schema(ItemOut, "ItemList"), auth=role(VIEWER))

@@ -64,7 +64,7 @@ from exporthub.connectors.file_journal.formats import (
     RenderedBatch,
     get_format,
 )
-from exporthub.connectors.file_journal.serialise import entry_from_json, entry_to_json
+from exporthub.connectors.journal_json import entry_from_json, entry_to_json
 from exporthub.connectors.models import ConnectorConfig, FiledBatch, FiledEntry
 from exporthub.connectors.settings_policy import inside_data_dir
 from exporthub.core.data_dir import PRIVATE_DIR, PRIVATE_FILE

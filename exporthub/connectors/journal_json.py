@@ -1,7 +1,10 @@
-"""Journal entries as JSON for the register of issued batches, and back (no receipt bytes).
+"""Journal entries as plain JSON, and back (no receipt bytes): one way to store an entry.
 
-The register keeps every filed entry as data, so a batch file can be rendered again from the
-register alone, byte for byte (decimals are kept as strings, so amounts round-trip exactly).
+The hub keeps the entry it sent on each export item (`ExportItem.posting`, shown to accountants
+and checked by reconciliation), and the file journals keep every filed entry in their register,
+so a batch file can be rendered again from the register alone, byte for byte. Decimals are kept
+as strings, so amounts round-trip exactly. Written out by hand rather than with
+`dataclasses.asdict`, which deep-copies: this runs once per item on the engine's hot path.
 """
 
 from __future__ import annotations
