@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -227,13 +227,13 @@ def _add_erp_checks(stats: dict[int, CompanyStats]) -> None:
 
 def _add_verification(stats: dict[int, CompanyStats]) -> None:
     """Month-end readiness's "verified in the ERP", from each company's newest finished run."""
-    runs = ReconciliationRun.objects.filter(integration_id__in=list(stats), state=RunState.DONE)
-    newest = {}
-    for run in runs.order_by("integration_id", "-finished_at").only(
-        "integration_id", "verified_by_month"
-    ):
-        newest.setdefault(run.integration_id, run)
-    for pk, run in newest.items():
+    done = ReconciliationRun.objects.filter(state=RunState.DONE)
+    newest_pk = done.filter(integration=OuterRef("integration")).order_by("-finished_at", "-pk")
+    newest = ReconciliationRun.objects.filter(
+        integration_id__in=list(stats), pk=Subquery(newest_pk.values("pk")[:1])
+    ).only("integration_id", "verified_by_month")  # one row per company, not its whole history
+    for run in newest:
+        pk = run.integration_id
         for readiness in stats[pk].readiness:
             readiness.verified = run.verified_by_month.get(readiness.month.strftime("%Y-%m"), 0)
 

@@ -105,3 +105,25 @@ def test_a_bad_period_is_refused_clearly(
     )
     assert "The period ends before it starts." in response.content.decode()
     assert not ReconciliationRun.objects.exists()
+
+
+def test_month_end_readiness_counts_the_newest_finished_run_only(
+    client, accountant, integration, finished_job
+):
+    from django.utils import timezone
+
+    months = {f"{year}-{month:02d}" for year in range(2020, 2031) for month in range(1, 13)}
+    for verified, minutes_ago in ((7, 60), (3, 1)):
+        ReconciliationRun.objects.create(
+            integration=integration,
+            state=RunState.DONE,
+            verified_by_month=dict.fromkeys(months, verified),
+            finished_at=timezone.now() - timezone.timedelta(minutes=minutes_ago),
+        )
+    ReconciliationRun.objects.create(integration=integration, state=RunState.RUNNING)
+    client.force_login(accountant)
+
+    overview = client.get(reverse("home")).content.decode()
+
+    assert re.search(r"\b3 of \d+ verified in the ERP and in Pleo\.", overview)
+    assert not re.search(r"\b7 of \d+ verified", overview)
