@@ -6,9 +6,11 @@ import signal
 import subprocess
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from exporthub.core.models import ActivityEntry
 from exporthub.sandbox import services as sandbox
@@ -37,6 +39,12 @@ BeancountConnector.post_many = Connector.post_many  # a page one entry at a time
 from django.core.management import call_command
 call_command("process_pending")
 """
+
+
+def make_claim_stale(job) -> None:
+    ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+
+
 WORKER = (
     "import django; django.setup(); from django.core.management import call_command; "
     "call_command('process_pending')"
@@ -92,7 +100,7 @@ def test_a_worker_killed_mid_job_is_resumed_with_no_duplicates(over_http):
     assert job.claimed_by  # the dead worker's claim is still on the job
     assert len(posted_before) < len(ids)
 
-    time.sleep(1.2)  # the dead worker's heartbeat goes stale
+    make_claim_stale(job)  # the dead worker's heartbeat is old
     survivor = start_worker(WORKER)
     output = survivor.communicate(timeout=120)[0].decode()
     assert survivor.returncode == 0, output
@@ -121,7 +129,7 @@ def test_a_worker_killed_after_a_batched_write_leaves_the_batch_to_be_found(over
     job = ExportJob.objects.get()
     assert set(job.items.values_list("status", flat=True)) == {"pending"}  # … unrecorded
 
-    time.sleep(1.2)  # the dead worker's heartbeat goes stale
+    make_claim_stale(job)  # the dead worker's heartbeat is old
     survivor = start_worker(WORKER)
     output = survivor.communicate(timeout=120)[0].decode()
     assert survivor.returncode == 0, output
