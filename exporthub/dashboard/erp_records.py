@@ -66,11 +66,12 @@ def records_state(config: ConnectorConfig, now: dt.datetime | None = None) -> Re
     return RecordsState(reading, refreshed_at, failed_at, error)
 
 
-def request_refresh(config: ConnectorConfig, *, user, integration=None) -> None:
+def request_refresh(config: ConnectorConfig, *, user, integration=None):
     """Ask a worker to read the ERP's records into the cache: a background operation (its
-    progress line shows on the page), which logs the outcome this module reads back."""
+    progress line shows on the page), which logs the outcome this module reads back. Returns
+    `start_operation`'s (operation, started)."""
     log_activity(REQUESTED, actor=user, obj=config)
-    start_operation(
+    return start_operation(
         OperationKind.REFRESH_ERP_RECORDS,
         integration=integration,
         erp_connection=config,

@@ -111,7 +111,7 @@ def test_a_page_is_posted_in_seven_requests_on_the_right_accounts(connector):
     ]
 
 
-def test_find_then_post_searches_once_and_reads_no_period(connector):
+def test_post_searches_right_before_writing_and_reads_no_period(connector):
     first, second = page_of(2)
     connector.check_connection()
     connector.validate(first)
@@ -123,7 +123,7 @@ def test_find_then_post_searches_once_and_reads_no_period(connector):
         connector.post(entry)
 
     assert dict(connector.client.requests) == {
-        "search account.move": 2,  # find() only: post() does not search again
+        "search account.move": 4,  # find(), and post() again right before writing
         "search party.party": 1,  # the merchant, once
         "create party.party": 1,
         "create account.move": 2,

@@ -17,8 +17,6 @@ from exporthub.dashboard.erp_records import request_refresh
 from exporthub.dashboard.forms import MappingForm
 from exporthub.sync.mapping_csv import MAX_IMPORT_BYTES, MappingImportError, export_mappings
 from exporthub.sync.mapping_edits import delete_mapping, import_csv, save_mapping, update_mapping
-from exporthub.sync.models import OperationKind
-from exporthub.sync.operations import latest
 
 router = Router(tags=["mappings"])
 
@@ -130,13 +128,5 @@ def refresh_erp_records(request, pk: int):
     """Read the ERP's accounts, tax codes, dimensions and parties again, in the background."""
     integration = integration_of(request, pk)
     config = integration.erp_connection
-    before = latest(
-        OperationKind.REFRESH_ERP_RECORDS, integration=integration, erp_connection=config
-    )
-    request_refresh(config, user=request.auth, integration=integration)
-    operation = latest(
-        OperationKind.REFRESH_ERP_RECORDS, integration=integration, erp_connection=config
-    )
-    return Status(
-        202, {"operation": operation, "started": before is None or operation.pk != before.pk}
-    )
+    operation, started = request_refresh(config, user=request.auth, integration=integration)
+    return Status(202, {"operation": operation, "started": started})

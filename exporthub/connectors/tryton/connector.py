@@ -114,7 +114,6 @@ class TrytonConnector(Connector):
             login=self.settings.get("login", ""),
             password=config.secret("password") or "",
         )
-        self._looked_up: dict[str, dict[str, Any] | None] = {}  # by find(), for post()
         self._party_ids: dict[tuple[str, str], int | None] = {}
         self._periods_by_date: dict[dt.date, int | None] = {}
 
@@ -348,12 +347,8 @@ class TrytonConnector(Connector):
     # -- writing ------------------------------------------------------------------------------
 
     def find(self, pleo_id: str) -> ExternalRef | None:
-        """The posted move of this Pleo id; a move left in draft is not posted yet (None).
-
-        What was found is kept for the `post()`/`post_many()` that follows, which then does
-        not search again."""
+        """The posted move of this Pleo id; a move left in draft is not posted yet (None)."""
         move = self._search_moves([pleo_id]).get(pleo_id)
-        self._looked_up[pleo_id] = move
         return self._ref(move) if move and move["state"] == "posted" else None
 
     def _search_moves(self, pleo_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -425,9 +420,8 @@ class TrytonConnector(Connector):
         for index, entry in enumerate(entries):
             first.setdefault(entry.pleo_id, index)
         try:
-            known = {pid: self._looked_up.pop(pid) for pid in first if pid in self._looked_up}
-            moves = self._search_moves([pid for pid in first if pid not in known])
-            moves.update({pid: move for pid, move in known.items() if move})
+            # Always searched right before writing: a remembered "not there" could be stale.
+            moves = self._search_moves(list(first))
             self._prefetch_parties(entries)
         except ConnectorError as error:
             return [error] * len(entries)
