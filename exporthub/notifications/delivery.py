@@ -12,6 +12,7 @@ import json
 import logging
 import smtplib
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from django.core.mail import send_mail
@@ -113,11 +114,12 @@ def send(delivery: Delivery) -> None:
 
 
 def _post(url: str, content: bytes, headers: dict) -> None:
+    host = urlsplit(url).netloc  # errors name the host: a Slack webhook's path is its secret
     try:
         response = httpx.post(
             url, content=content, headers=headers, timeout=TIMEOUT, follow_redirects=False
         )
     except httpx.HTTPError as error:
-        raise DeliveryError(f"Could not reach {url}: {error.__class__.__name__}") from error
+        raise DeliveryError(f"Could not reach {host}: {error.__class__.__name__}") from error
     if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"{url} answered HTTP {response.status_code}.")
+        raise DeliveryError(f"{host} answered HTTP {response.status_code}.")

@@ -3,6 +3,8 @@ subscriber (never two deliveries of one event to one subscription: a unique cons
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -48,7 +50,16 @@ class Subscription(models.Model):
         ordering = ["integration", "channel", "target"]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.target}"
+        return f"{self.get_channel_display()} {self.target_display}"
+
+    @property
+    def target_display(self) -> str:
+        """The target for logs: an address as it is, a webhook URL by its host only (a Slack
+        webhook's path is its credential)."""
+        if self.channel == Channel.EMAIL:
+            return self.target
+        parts = urlsplit(self.target)
+        return f"{parts.scheme}://{parts.netloc}/…"
 
 
 class Notification(models.Model):

@@ -55,6 +55,6 @@ def unsubscribe(subscription: Subscription, *, user) -> None:
         "notifications.subscription.deleted",
         actor=user,
         company_id=subscription.integration.pleo_connection.company_id,
-        before={"channel": subscription.channel, "target": subscription.target},
+        before={"channel": subscription.channel, "target": subscription.target_display},
     )
     subscription.delete()

@@ -27,16 +27,14 @@ def subscription_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         subscription = subscribe(form, user=request.user)
         if subscription.secret:
-            messages.success(
-                request,
-                _(
-                    "Subscribed. The webhooks are signed (Standard Webhooks) with this secret, "
-                    "shown only now: %(secret)s"
-                )
-                % {"secret": subscription.secret},
-            )
-        else:
-            messages.success(request, _("Subscribed."))
+            # Shown in this answer only (a flash message would keep it in the session store).
+            context = {
+                "form": SubscriptionForm(integrations=integrations),
+                "subscriptions": subscriptions_of(request.user),
+                "new_secret": subscription.secret,
+            }
+            return render(request, "notifications/subscription_list.html", context, status=201)
+        messages.success(request, _("Subscribed."))
         return redirect("notifications:subscription-list")
     context = {"form": form, "subscriptions": subscriptions_of(request.user)}
     return render(

@@ -100,6 +100,7 @@ def test_a_refused_delivery_is_retried_with_backoff_then_given_up(
     assert (delivery.state, delivery.attempts) == (DeliveryState.PENDING, 1)
     assert delivery.next_attempt_at == now + timedelta(seconds=BACKOFF[0])
     assert "answered HTTP 503" in delivery.last_error
+    assert "/hooks/exporthub" not in delivery.last_error  # a webhook URL's path stays out
     assert deliver_due(now=now + timedelta(seconds=BACKOFF[0] - 1)) == 0  # not due yet
     assert len(receiver.received) == 1
 
