@@ -139,3 +139,46 @@ def test_a_rate_limited_call_is_counted_as_such(db):
 
     tally = CallTally.objects.get()
     assert (tally.operation, tally.outcome, tally.calls) == ("GET /v3/export-jobs/{id}", "429", 1)
+
+
+def test_calls_are_counted_in_memory_and_written_when_the_client_closes(
+    db, django_assert_num_queries
+):
+    """One write per call made every receipt download of every worker update the same rows."""
+    import httpx
+
+    from exporthub.ops.instrument import MeasuredTransport
+    from exporthub.ops.models import CallTally
+
+    ok = httpx.MockTransport(lambda request: httpx.Response(200))
+    http = httpx.Client(transport=MeasuredTransport(ok))
+    with django_assert_num_queries(0):
+        for _ in range(50):
+            http.get("https://pleo.example/v3/export-jobs")
+    http.close()
+
+    tally = CallTally.objects.get()
+    assert (tally.operation, tally.outcome, tally.calls) == ("GET /v3/export-jobs", "2xx", 50)
+
+
+def test_counts_the_database_refused_are_written_with_the_next_batch(db, monkeypatch):
+    from django.db import DatabaseError
+
+    from exporthub.ops import instrument
+    from exporthub.ops.models import CallTally
+
+    real_add = instrument._add_to_tally
+
+    def refused(*args):
+        raise DatabaseError("the database is away")
+
+    monkeypatch.setattr(instrument, "_add_to_tally", refused)
+    instrument.record("pleo", "GET /v3/export-jobs", "2xx", 0.5, calls=3)
+    with pytest.raises(DatabaseError):
+        instrument.write_tallies()
+    monkeypatch.setattr(instrument, "_add_to_tally", real_add)
+    instrument.record("pleo", "GET /v3/export-jobs", "2xx", 0.25)
+    instrument.write_tallies()
+
+    tally = CallTally.objects.get()
+    assert (tally.calls, tally.seconds) == (4, 0.75)
