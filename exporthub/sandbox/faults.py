@@ -64,9 +64,10 @@ def clear_faults(company: Company) -> None:
     FaultSettings.objects.filter(company=company).delete()
 
 
-def injected_fault(company: Company) -> HttpResponse | None:
-    """The broken answer to give instead of the real one, or None to answer normally."""
-    faults = FaultSettings.objects.filter(company=company).first()
+def injected_fault(company_id: int) -> HttpResponse | None:
+    """The broken answer to give the company instead of the real one, or None to answer
+    normally."""
+    faults = FaultSettings.objects.filter(company_id=company_id).first()
     if faults is None:
         return None
     if faults.latency_ms:

@@ -51,7 +51,7 @@ def pleo_api(scope: str | None = None, **methods):
             principal = authenticate(request)
             if needed:
                 principal.require_scope(needed)
-            fault = injected_fault(principal.company)
+            fault = injected_fault(principal.company.pk)
             if fault is not None:
                 return fault
             return handler(request, principal, **kwargs)

@@ -238,50 +238,64 @@ def update_items(
         raise JobFinished()
     now = timezone.now()
     wanted = {update.entry_id for update in updates}
-    entries = {
-        entry.uuid: entry
-        for entry in AccountingEntry.objects.filter(company=company, uuid__in=wanted)
-    }
+    existing = set(
+        AccountingEntry.objects.filter(company=company, uuid__in=wanted).values_list(
+            "uuid", flat=True
+        )
+    )
     items = {
         item.entry.uuid: item
-        for item in ExportJobItem.objects.select_related("entry", "job").filter(
-            job=job, entry__uuid__in=wanted
-        )
+        for item in ExportJobItem.objects.filter(job=job, entry__uuid__in=wanted)
+        .select_related("entry")
+        .only(*ITEM_RESULT_FIELDS, "job", "entry__uuid")
     }
-    updated, errors = [], []
+    updated: dict[int, ExportJobItem] = {}
+    errors: list[dict] = []
+    entry_statuses: dict[int, str] = {}
     for update in updates:
         item = items.get(update.entry_id)
-        if update.entry_id not in entries:
-            errors.append(
-                _item_error(
-                    update, "ACCOUNTING_ENTRY_DOES_NOT_EXIST", "Accounting entry does not exist."
-                )
+        if update.entry_id not in existing:
+            errors_for = "ACCOUNTING_ENTRY_DOES_NOT_EXIST", "Accounting entry does not exist."
+        elif item is None:
+            errors_for = (
+                "EXPORT_ENTRY_STATUS_UPDATE_FAILED",
+                "The accounting entry is not part of this export job.",
             )
+        else:
+            errors_for = None
+        if errors_for is not None:
+            errors.append(_item_error(update, *errors_for))
             continue
-        if item is None:
-            errors.append(
-                _item_error(
-                    update,
-                    "EXPORT_ENTRY_STATUS_UPDATE_FAILED",
-                    "The accounting entry is not part of this export job.",
-                )
-            )
-            continue
+        item.job = job
         item.status = update.status
         item.exported_at = update.exported_at or (now if update.status == "successful" else None)
         item.external_id = update.external_id
         item.external_url = update.external_url
         item.failure_reason = update.failure_reason
         item.failure_reason_type = update.failure_reason_type
-        item.save()
-        AccountingEntry.objects.filter(pk=item.entry_id).update(
-            export_status=ENTRY_STATUS_FOR_ITEM[update.status], updated_at=now
-        )
-        if item not in updated:
-            updated.append(item)
+        item.updated_at = now
+        updated[item.pk] = item  # the same entry twice: its last update counts, as one by one
+        entry_statuses[item.entry_id] = ENTRY_STATUS_FOR_ITEM[update.status]
+    # A page of results in a few statements (Pleo takes up to 1,000 at once).
+    ExportJobItem.objects.bulk_update(updated.values(), ITEM_RESULT_FIELDS, batch_size=500)
+    for status in set(entry_statuses.values()):
+        AccountingEntry.objects.filter(
+            pk__in=[pk for pk, value in entry_statuses.items() if value == status]
+        ).update(export_status=status, updated_at=now)
     job.last_updated_at = now
     job.save(update_fields=["last_updated_at"])
-    return updated, errors
+    return list(updated.values()), errors
+
+
+ITEM_RESULT_FIELDS = [
+    "status",
+    "exported_at",
+    "external_id",
+    "external_url",
+    "failure_reason",
+    "failure_reason_type",
+    "updated_at",
+]
 
 
 def _item_error(update: ItemUpdate, kind: str, message: str) -> dict:

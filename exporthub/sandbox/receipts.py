@@ -78,4 +78,10 @@ def receipt_from_token(token: str) -> ReceiptFile | None:
         receipt_id = signing.loads(token, salt=_SALT, max_age=URL_LIFETIME_SECONDS)
     except signing.BadSignature:  # also covers SignatureExpired
         return None
-    return ReceiptFile.objects.filter(uuid=receipt_id).select_related("entry__company").first()
+    # Only what the download needs: an entry row carries its lines, read on every download else.
+    return (
+        ReceiptFile.objects.filter(uuid=receipt_id)
+        .select_related("entry")
+        .only("uuid", "kind", "entry__company")
+        .first()
+    )

@@ -95,7 +95,11 @@ def list_items(request: HttpRequest, principal: Principal, job_id: str) -> HttpR
     status = optional_enum(request.GET.get("status"), ITEM_STATUSES, "status")
     page = page_request(request)
     job = jobs.get_job(principal.company, parse_uuid(job_id, "jobId"))
-    items = ExportJobItem.objects.filter(job=job).select_related("entry", "job")
+    items = (
+        ExportJobItem.objects.filter(job=job)
+        .select_related("entry", "job")
+        .only(*jobs.ITEM_RESULT_FIELDS, "entry__uuid", "job__uuid")
+    )
     if status:
         items = items.filter(status=status)
     rows, pagination = paginate(items, page, request)

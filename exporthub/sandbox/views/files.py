@@ -16,7 +16,7 @@ def receipt_file(request: HttpRequest, token: str) -> HttpResponse:
     receipt = receipt_from_token(token)
     if receipt is None:
         raise Http404("This file link is invalid or has expired.")
-    fault = injected_fault(receipt.entry.company)
+    fault = injected_fault(receipt.entry.company_id)
     if fault is not None:
         return fault
     response = HttpResponse(receipt_bytes(receipt.kind), content_type=receipt.mime_type)
