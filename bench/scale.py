@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import environment
+from bench import cpu, environment
 
 TARGET_SPEEDUP_1_TO_2 = 1.7
 POLL = 0.5  # seconds between progress samples
@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--items", type=int, default=2000, help="entries per integration")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--pleo-latency-ms", type=int, default=150)
+    parser.add_argument(
+        "--pleo-threads",
+        type=int,
+        default=None,
+        help="receipt downloads in flight per job (EXPORTHUB_SYNC_PLEO_THREADS; default: the "
+        "setting's)",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per round")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir")
     args = parser.parse_args(argv)
@@ -64,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         "integrations": args.integrations,
         "items_per_integration": args.items,
         "pleo_latency_ms": args.pleo_latency_ms,
+        "pleo_threads": settings_pleo_threads() if args.pleo_threads is None else args.pleo_threads,
         "target_speedup_1_to_2": TARGET_SPEEDUP_1_TO_2,
         "rounds": {},
     }
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         (workspace.data_dir / "staticfiles").mkdir(exist_ok=True)
         sandbox, url = serve_sandbox(workspace)
         for workers in args.workers:
-            figures = run_round(workers, url, args)
+            figures = run_round(workers, sandbox, url, args)
             output["rounds"][str(workers)] = figures
             failed = failed or not figures["ok"]
     finally:
@@ -102,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     speedup = output["speedup"].get("2")
     output["target_met"] = None if speedup is None else speedup >= TARGET_SPEEDUP_1_TO_2
+    # The CPU the 1-worker round kept busy bounds any speedup on this machine: more workers
+    # can only use the cores it left idle (at the same CPU per item).
+    busy = rounds.get("1", {}).get("machine_busy_cores")
+    output["speedup_ceiling_by_cpu"] = round((os.cpu_count() or 1) / busy, 2) if busy else None
     say("\nworkers  items/s  speedup  duplicates  lost  fair")
     for count, figures in rounds.items():
         say(
@@ -109,8 +121,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{output['speedup'].get(count, '-'):>7}  {figures['duplicates']:>10}  "
             f"{figures['lost']:>4}  {figures['fair']}"
         )
+    if output["speedup_ceiling_by_cpu"]:
+        say(
+            f"the 1-worker round kept {busy} of {os.cpu_count()} cores busy: no worker count can "
+            f"pass ×{output['speedup_ceiling_by_cpu']} here at the same CPU per item"
+        )
     print(json.dumps(output, sort_keys=True), flush=True)
     return 1 if failed else 0
+
+
+def settings_pleo_threads() -> int:
+    from django.conf import settings
+
+    return settings.SYNC_PLEO_THREADS
 
 
 def say(text: str) -> None:
@@ -127,12 +150,13 @@ def serve_sandbox(workspace) -> tuple[subprocess.Popen, str]:
     """The sandbox under gunicorn on a free port; (its process, its base URL)."""
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    # Connections closed after each request: 2 × 16 threads must not hold a database's clients.
+    # Each thread keeps its database connection (32 of them): opening one per request made
+    # PostgreSQL's connection set-up the busiest thing on the machine.
     process = subprocess.Popen(
         [str(gunicorn), "exporthub.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", "2", "--threads", "16", "--log-level", "warning"],
         cwd=environment.ROOT,
-        env={**os.environ, "EXPORTHUB_DB_CONN_MAX_AGE": "0"},
+        env={**os.environ, "EXPORTHUB_DB_CONN_MAX_AGE": "600"},
         start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -162,7 +186,7 @@ def stop(process: subprocess.Popen) -> None:
         pass
 
 
-def run_round(workers: int, url: str, args) -> dict:
+def run_round(workers: int, sandbox: subprocess.Popen, url: str, args) -> dict:
     from django.db import close_old_connections
     from django.db.models import Count, Min
     from django_q.models import Task
@@ -200,15 +224,32 @@ def run_round(workers: int, url: str, args) -> dict:
         poll_integration(integration)
     say(f"seeded and detected in {time.perf_counter() - started:.1f} s")
 
+    threads = {}
+    if args.pleo_threads is not None:
+        threads["EXPORTHUB_SYNC_PLEO_THREADS"] = str(args.pleo_threads)
     cluster = subprocess.Popen(
         [sys.executable, "manage.py", "qcluster"],
         cwd=environment.ROOT,
-        env={**os.environ, "EXPORTHUB_WORKERS": str(workers), "EXPORTHUB_LOG_LEVEL": "WARNING"},
+        env={
+            **os.environ,
+            "EXPORTHUB_WORKERS": str(workers),
+            "EXPORTHUB_LOG_LEVEL": "WARNING",
+            **threads,
+        },
         start_new_session=True,
     )
     try:
         ready = async_task("exporthub.sync.tasks.recheck_queue_preflight", 0)
         wait_until(lambda: Task.objects.filter(id=ready).exists(), 120, "the cluster to start")
+        meter = cpu.Meter(
+            {
+                "pleo_sandbox": cpu.in_group(sandbox.pid),
+                "workers": cpu.in_group(cluster.pid),
+                "postgresql": cpu.named("postgres"),
+                "redis": cpu.named("redis-server"),
+                "bench": cpu.this_process(),
+            }
+        )
         begin = time.time()
         for integration in integrations:
             async_task(PROCESS_TASK, integration.pk, group=f"integration-{integration.pk}")
@@ -230,6 +271,7 @@ def run_round(workers: int, url: str, args) -> dict:
                     "done": [done.get(i.pk, 0) for i in integrations],
                 }
             )
+        used = meter.read()
     finally:
         stop(cluster)
     finished = {
@@ -280,8 +322,16 @@ def run_round(workers: int, url: str, args) -> dict:
         "per_integration": per_integration,
         "progress_samples": samples[:: max(len(samples) // 40, 1)],
         "load_average": os.getloadavg()[0],
+        **used,
+        "cpu_ms_per_item": {
+            name: round(seconds * 1000 / total, 2) for name, seconds in used["cpu_seconds"].items()
+        },
     }
     figures["ok"] = complete and duplicates == 0 and lost == 0  # fairness is reported beside
+    say(
+        f"CPU: {used['machine_busy_cores']} of {os.cpu_count()} cores busy; ms per item "
+        + ", ".join(f"{name} {value}" for name, value in figures["cpu_ms_per_item"].items())
+    )
     say(
         f"{total} items in {figures['wall_seconds']} s → {figures['items_per_second']} items/s; "
         f"{duplicates} duplicates, {lost} lost; first post after at most "
