@@ -283,7 +283,7 @@ PLEO_TRANSPORT_FACTORY = "exporthub.ops.instrument.measured_pleo_transport"
 PLEO_PAGE_SIZE = env_int("EXPORTHUB_PLEO_PAGE_SIZE", 100)
 PLEO_TIMEOUT_SECONDS = env_int("EXPORTHUB_PLEO_TIMEOUT_SECONDS", 30)
 PLEO_MAX_ATTEMPTS = env_int("EXPORTHUB_PLEO_MAX_ATTEMPTS", 6)
-PLEO_MAX_RETRY_SECONDS = env_int("EXPORTHUB_PLEO_MAX_RETRY_SECONDS", 120)
+PLEO_MAX_RETRY_SECONDS = env_int("EXPORTHUB_PLEO_MAX_RETRY_SECONDS", 15)
 
 # Sync engine.
 # Seconds without a heartbeat after which a worker's claim on a job counts as dead.

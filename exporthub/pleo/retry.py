@@ -24,7 +24,9 @@ is (`replay_safe`):
 A 429 concerns every request of the client, not only the one that got it: the client's requests
 (several threads may send at once) share one `Throttle`, and after a 429 none is sent before its
 `Retry-After` has passed, each within its own retry budget. Waits that would exceed the budget are
-not slept: the call fails, and the engine schedules the job's retry instead of waiting.
+not slept: the call fails (`PleoRateLimited`, unsent while the hold lasts), and the engine retries
+the job later instead of waiting. The budget (`PLEO_MAX_RETRY_SECONDS`, 15 s) is short on
+purpose: a worker does not sit out a long `Retry-After`.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import httpx
 from django.conf import settings
 
 from exporthub.core.retry_after import parse_retry_after
-from exporthub.pleo.errors import PleoTimeout, PleoTransportError
+from exporthub.pleo.errors import PleoRateLimited, PleoTimeout, PleoTransportError
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ class RetryPolicy:
     """How often and how long to retry. `from_settings()` reads the PLEO_* settings."""
 
     max_attempts: int = 6
-    max_total_seconds: float = 120.0
+    max_total_seconds: float = 15.0
     base_delay: float = 0.5
     max_delay: float = 30.0
 
@@ -139,8 +141,17 @@ class Retrier:
         while True:
             attempt += 1
             delay, until = self.throttle.delay(waited_until)
-            if delay and budget.allows(attempt - 1, delay):
-                self.sleep(delay)  # another request of this client was told to come back later
+            if delay:
+                # Another request of this client was told to come back later: so is this one.
+                if not budget.allows(attempt - 1, delay):
+                    raise PleoRateLimited(
+                        f"Pleo asked this client to wait {delay:.0f} s more (429); not sent.",
+                        status=429,
+                        method=method,
+                        path=path,
+                        retry_after=delay,
+                    )
+                self.sleep(delay)
                 budget.slept += delay
                 waited_until = until
             try:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import email.utils
 
 import httpx
+import pytest
 
+from exporthub.pleo.errors import PleoRateLimited
 from exporthub.pleo.retry import (
     Retrier,
     RetryPolicy,
@@ -100,7 +102,11 @@ def test_the_throttle_never_waits_past_a_calls_retry_budget():
         RetryPolicy(max_total_seconds=10), sleep=clock.sleep, clock=clock, throttle=throttle
     )
 
-    response = retrier.run(lambda: answer(200), method="GET", path="/a", replay_safe=True)
+    sent = []
 
-    assert response.status_code == 200
-    assert clock.slept == []  # sent at once: the answer decides (a 429 then fails the call)
+    with pytest.raises(PleoRateLimited) as raised:
+        retrier.run(lambda: sent.append(1) or answer(200), method="GET", path="/a",
+                    replay_safe=True)  # fmt: skip
+
+    assert sent == [] and clock.slept == []  # neither sent during the hold nor waited out
+    assert raised.value.retry_after == 500.0 and raised.value.status == 429
