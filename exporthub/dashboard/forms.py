@@ -17,6 +17,7 @@ from exporthub.core.http_urls import validate_http_url
 from exporthub.core.money import currency_exponent
 from exporthub.dashboard.mapping_labels import erp_label_for, pleo_label_for
 from exporthub.pleo.models import PleoConnection
+from exporthub.sync import queue_text_index
 from exporthub.sync.models import Integration, Mapping
 
 PAGE_SIZES = (25, 50, 100)
@@ -129,7 +130,7 @@ class QueueFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         if data.get("q"):
-            rows = rows.filter(_search(data["q"]))
+            rows = rows.filter(_search(data["q"], rows.db))
         if data.get("date_from"):
             rows = rows.filter(entry_date__gte=data["date_from"])
         if data.get("date_to"):
@@ -205,13 +206,13 @@ def entry_ids(values: list[str]) -> list[uuid.UUID] | None:
         return None
 
 
-def _search(text: str) -> Q:
+def _search(text: str, database: str) -> Q:
     """Entries whose supplier, note, category or employee contains `text` (any case), or whose
     account code or entry id is `text`. One stored lowercase column (`search_text`) holds the
-    four names: PostgreSQL answers from its trigram index (three letters or more); SQLite reads
-    the entries until a page is found (a scan for a rare word; see README "Measuring")."""
+    four names, found through a trigram index (three letters or more): PostgreSQL's own, and on
+    SQLite an FTS5 table (sync/queue_text_index.py)."""
     text = text.strip()
-    found = Q(search_text__contains=text.lower()) | Q(account_code=text)
+    found = queue_text_index.contains(text.lower(), database) | Q(account_code=text)
     with contextlib.suppress(ValueError):
         found |= Q(entry_id=uuid.UUID(text))
     return found

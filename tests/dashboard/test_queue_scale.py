@@ -225,8 +225,10 @@ def test_the_search_finds_an_entry_by_its_id_and_an_account_by_its_code(queue):
     ) == {"6002"}
 
 
-def test_postgresql_answers_the_text_search_from_a_trigram_index(db):
-    """On PostgreSQL the migration adds the trigram index; SQLite has none (it scans)."""
+def test_the_text_search_is_answered_from_a_trigram_index(db):
+    """PostgreSQL: the migration's trigram index; SQLite: the FTS5 trigram table."""
+    from exporthub.sync import queue_text_index
+
     with connection.cursor() as cursor:
         names = {
             index
@@ -235,5 +237,60 @@ def test_postgresql_answers_the_text_search_from_a_trigram_index(db):
             ).items()
             if info["index"]
         }
+        tables = set(connection.introspection.table_names(cursor))
     assert ("queued_search_trgm" in names) == (connection.vendor == "postgresql")
+    assert (queue_text_index.INDEX in tables) == (connection.vendor == "sqlite")
     assert "queued_supplier_key" in names
+
+
+def test_on_sqlite_a_text_search_reads_the_index_not_every_entry(queue):
+    from exporthub.dashboard.forms import QueueFilterForm
+
+    found = QueueFilterForm({"q": "receipt 17"}).filter(queue, "DKK")
+    sql, params = found.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}" if connection.vendor == "sqlite"
+                       else f"EXPLAIN {sql}", params)  # fmt: skip
+        plan = " ".join(str(row) for row in cursor.fetchall())
+
+    assert [row.note for row in found] == ["Receipt 17"]
+    if connection.vendor == "sqlite":
+        assert "VIRTUAL TABLE INDEX" in plan and "sync_queuedentry_text" in plan
+
+
+def test_the_search_follows_entries_as_they_change_and_go(queue):
+    from exporthub.dashboard.forms import QueueFilterForm
+
+    def suppliers(text):
+        return set(QueueFilterForm({"q": text}).filter(queue, "DKK").values_list("pk", flat=True))
+
+    entry = queue.order_by("pk")[2]  # SAS
+    entry.supplier = "Ørsted Energi"
+    entry.save()
+
+    assert suppliers("ørsted") == {entry.pk}  # any case, beyond ASCII too
+    assert entry.pk not in suppliers("sas")
+    entry.delete()
+    assert suppliers("ørsted") == set()
+
+
+def test_a_rebuilt_table_gets_its_search_index_back_after_migrate(queue):
+    """Django's SQLite schema editor remakes a table (dropping its triggers) for many changes:
+    the index is checked after every migrate and rebuilt when its triggers are gone."""
+    from exporthub.dashboard.forms import QueueFilterForm
+    from exporthub.sync import queue_text_index
+
+    if connection.vendor != "sqlite":
+        assert queue_text_index.ensure() is False  # PostgreSQL has its own index
+        return
+    with connection.cursor() as cursor:
+        for name in queue_text_index.TRIGGERS:
+            cursor.execute(f"DROP TRIGGER {name}")
+    entry = queue.order_by("pk")[0]
+    entry.note = "Parking Vesterbro"
+    entry.save()  # not seen by the index while its triggers are gone
+
+    assert queue_text_index.ensure() is True
+    assert queue_text_index.ensure() is False  # nothing left to do
+    found = QueueFilterForm({"q": "vesterbro"}).filter(queue, "DKK")
+    assert list(found) == [entry]
