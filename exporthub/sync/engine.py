@@ -228,8 +228,14 @@ class JobRun:
         the background (see pipeline.py); the database is only used from this thread.
         """
         job_id = str(self.job.pleo_id)
+        done = frozenset(
+            str(entry_id)
+            for entry_id in self.job.items.exclude(status=ItemStatus.PENDING).values_list(
+                "accounting_entry_id", flat=True
+            )
+        )
         with Background(settings.SYNC_PLEO_THREADS, self.beat) as background:
-            receipts = Receipts(background, self.pleo.download_file)
+            receipts = Receipts(background, self.pleo.download_file, done)
             poster = self.poster(fetch_file=receipts.fetch)
             items = JobItems(
                 self.job, background.ahead(pages(self.pleo.list_job_items(job_id), PAGE), depth=2)

@@ -146,17 +146,25 @@ def pages(items: Iterable[T], size: int) -> Iterator[list[T]]:
 class Receipts:
     """Receipt downloads started as soon as a page of export items arrives, read when posted."""
 
-    def __init__(self, background: Background, download: Callable[[str], bytes]):
+    def __init__(
+        self,
+        background: Background,
+        download: Callable[[str], bytes],
+        done: frozenset[str] = frozenset(),
+    ):
         self.background = background
         self.download = download
+        self.done = done  # accounting entry ids already exported or failed: not posted again
         self._lock = threading.Lock()
         self._started: dict[str, Future] = {}
 
     def prefetching(self, pages: Iterable[list[dict]]) -> Iterator[list[dict]]:
-        """Pass the pages through, starting the downloads of each page's files on the way."""
+        """Pass the pages through, starting the downloads of each page's files on the way
+        (except for entries that are done: a resumed job reads its first pages again)."""
         for page in pages:
             if not self.background.inline:
-                for url in _file_urls(page):
+                wanted = [raw for raw in page if _entry_id(raw) not in self.done]
+                for url in _file_urls(wanted):
                     with self._lock:
                         if url not in self._started:
                             self._started[url] = self.background.submit(self.download, url)
@@ -177,6 +185,10 @@ class Receipts:
                 started = self._started.pop(url, None)
                 if started is not None:
                     started.cancel()
+
+
+def _entry_id(raw: object) -> str | None:
+    return str(raw.get("accountingEntryId")).lower() if isinstance(raw, dict) else None
 
 
 def _file_urls(page: list[dict]) -> Iterator[str]:

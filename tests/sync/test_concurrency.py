@@ -14,6 +14,7 @@ from django.db import connection
 
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import ReceiptFile
+from exporthub.sandbox.receipts import receipt_from_token
 from exporthub.sync import engine
 from exporthub.sync.detection import poll_integration
 from exporthub.sync.models import ExportItem, ExportJob
@@ -163,7 +164,16 @@ def test_a_job_handed_back_at_the_end_of_its_slice_stops_its_background_streams(
     assert (job.status, job.claimed_by, enqueued) == ("in_progress", "", [integration.pk])
     assert job.items.filter(status="successful").count() == 10
     settings.SYNC_SLICE_SECONDS = 600
+    recorder = Recorder()
+    settings.PLEO_TRANSPORT_FACTORY = lambda: recorder
     engine.process_integration(integration.pk, WORKER)
     job.refresh_from_db()
     assert job.status == "completed"
     assert written_order(ledger) == ids
+    # The resumed run reads the first page again, but fetches no receipt of an entry it posted.
+    fetched_for = {
+        str(receipt_from_token(exchange.path.rsplit("/", 1)[1]).entry.uuid)
+        for exchange in recorder.log
+        if exchange.is_download
+    }
+    assert fetched_for == {str(entry) for entry in ids[10:] if files_of([entry])}
