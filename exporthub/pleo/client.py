@@ -219,11 +219,18 @@ class PleoClient:
 
     # Job items and export items ------------------------------------------------------------
 
-    def list_job_items(self, job_id: str, *, status: str | None = None) -> Iterator[ExportJobItem]:
-        """The job's items, optionally in one status (GET /v3/export-jobs/{jobId}/items)."""
+    def list_job_items(
+        self, job_id: str, *, status: str | None = None, offset: int = 0
+    ) -> Iterator[ExportJobItem]:
+        """The job's items, optionally in one status, from the `offset`-th on
+        (GET /v3/export-jobs/{jobId}/items)."""
         params = {"status": str(status)} if status else {}
         return self._paginate(
-            "GET", f"/v3/export-jobs/{job_id}/items", ExportJobItem.from_json, params=params
+            "GET",
+            f"/v3/export-jobs/{job_id}/items",
+            ExportJobItem.from_json,
+            params=params,
+            offset=offset,
         )
 
     def update_job_items(
@@ -260,13 +267,18 @@ class PleoClient:
             "GET", "/v3/export-items", ExportItem.from_json, params={"job_id": str(job_id)}
         )
 
-    def list_export_item_payloads(self, job_id: str) -> Iterator[dict[str, Any]]:
-        """Like `list_export_items`, but each item's JSON as Pleo sent it, unparsed.
+    def list_export_item_payloads(
+        self, job_id: str, *, offset: int = 0
+    ) -> Iterator[dict[str, Any]]:
+        """Like `list_export_items`, but each item's JSON as Pleo sent it, unparsed; from the
+        `offset`-th item on.
 
         For callers that keep the original payload and parse each item on its own
         (`ExportItem.from_json`), so one malformed item cannot hide the others on its page.
         """
-        return self._paginate("GET", "/v3/export-items", _as_sent, params={"job_id": str(job_id)})
+        return self._paginate(
+            "GET", "/v3/export-items", _as_sent, params={"job_id": str(job_id)}, offset=offset
+        )
 
     def download_file(self, url: str) -> bytes:
         """Download a receipt from an export item's `files[].url` (pre-signed, valid 24 hours).
@@ -533,13 +545,18 @@ class PleoClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         max_page_size: int | None = None,
+        offset: int = 0,
     ) -> Iterator[T]:
+        """Every item of every page; the first page starts at `offset`, the next ones follow
+        the previous page's end cursor (Pleo takes one of `offset` and `after`)."""
         limit = min(self.page_size, max_page_size) if max_page_size else self.page_size
 
         def fetch(cursor: str | None) -> Page[T]:
             query = {**(params or {}), "limit": limit}
             if cursor:
                 query["after"] = cursor
+            elif offset:
+                query["offset"] = offset
             data = self.request(method, path, params=query, json=json)
             with _answer_to(method, path):
                 return Page.from_json(data, parse_item, what=f"page of {path}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import transaction
@@ -238,26 +238,27 @@ class JobRun:
             receipts = Receipts(background, self.pleo.download_file, done)
             poster = self.poster(fetch_file=receipts.fetch)
             items = JobItems(
-                self.job, background.ahead(pages(self.pleo.list_job_items(job_id), PAGE), depth=2)
+                self.job,
+                lambda offset: background.ahead(
+                    pages(self.pleo.list_job_items(job_id, offset=offset), PAGE), depth=2
+                ),
             )
             writeback = WriteBack(background, self.pleo, self.job)
-            payload_pages = background.ahead(
-                receipts.prefetching(pages(self.pleo.list_export_item_payloads(job_id), PAGE))
-            )
             try:
-                for page in payload_pages:
-                    items.load_for(page)
-                    if not self.post_page(poster, page, writeback):
-                        writeback.collect()
-                        return False
-                    receipts.forget(page)
+                start = self.job.resume_offset
+                finished = self.post_pages(start, background, receipts, poster, items, writeback)
+                if finished and start and self._unseen().exists():
+                    # Pleo's listing held open entries before the offset after all: read it all.
+                    finished = self.post_pages(0, background, receipts, poster, items, writeback)
+                if not finished:
+                    writeback.collect()
+                    return False
             except MissingContraAccounts:
                 items.load_all()  # the failed job lists all its items
                 raise
             items.load_all()
             writeback.collect()
-        missing = self.job.items.filter(status=ItemStatus.PENDING, payload__isnull=True)
-        for row in missing:
+        for row in self._unseen():
             poster.fail(
                 row,
                 "validation_failure",
@@ -267,11 +268,54 @@ class JobRun:
         poster.flush()
         return True
 
-    def post_page(self, poster: ItemPoster, page: list[dict], writeback: WriteBack) -> bool:
-        """Post the page's open items; False (nothing done) when they would start after the
-        time slice ended and this run has already posted something."""
+    def post_pages(
+        self,
+        offset: int,
+        background: Background,
+        receipts: Receipts,
+        poster: ItemPoster,
+        items: JobItems,
+        writeback: WriteBack,
+    ) -> bool:
+        """Post the export items from the `offset`-th on, a page at a time; False when the time
+        slice ended first. Moves the job's `resume_offset` past every page that is all done, as
+        long as every page before it was too."""
+        payload_pages = background.ahead(
+            receipts.prefetching(
+                pages(
+                    self.pleo.list_export_item_payloads(str(self.job.pleo_id), offset=offset), PAGE
+                )  # fmt: skip
+            )
+        )
+        settled = True
+        for page in payload_pages:
+            items.load_for(page)
+            rows = self.post_page(poster, page, writeback)
+            if rows is None:
+                return False
+            receipts.forget(page)
+            settled = (
+                settled
+                and len(rows) == len(page)
+                and all(row.status != ItemStatus.PENDING for row in rows)
+            )
+            if settled:
+                offset += len(page)
+                self.job.resume_offset = offset  # kept by any later save of the job too
+                ExportJob.objects.filter(pk=self.job.pk).update(resume_offset=offset)
+        return True
+
+    def _unseen(self):
+        """Open items whose export item Pleo has not shown this hub (no payload)."""
+        return self.job.items.filter(status=ItemStatus.PENDING, payload__isnull=True)
+
+    def post_page(
+        self, poster: ItemPoster, page: list[dict], writeback: WriteBack
+    ) -> list[ExportItem] | None:
+        """Post the page's open items; returns the page's rows, or None (nothing done) when
+        they would start after the time slice ended and this run has already posted something."""
         if not page:
-            return True
+            return []
         rows = {
             str(row.accounting_entry_id): row
             for row in self.job.items.filter(
@@ -296,13 +340,13 @@ class JobRun:
                 row.payload = raw
                 open_rows.append(row)
         if open_rows and self.posted_any and self.slice_over():
-            return False
+            return None
         self.posted_any = self.posted_any or bool(open_rows)
         poster.process_many(open_rows)
         self.beat()
         poster.flush()
         writeback.report([row.pk for row in rows.values()])
-        return True
+        return list(rows.values())
 
     def slice_over(self) -> bool:
         """The time slice has ended and another integration's job waits for a worker."""
@@ -404,11 +448,17 @@ class JobRun:
 
 
 class JobItems:
-    """Mirrors the job's item list (Pleo's job-item pages) into rows, as far as pages need it."""
+    """Mirrors the job's item list (Pleo's job-item pages) into rows, as far as pages need it.
 
-    def __init__(self, job: ExportJob, remote_pages: Iterator[list]):
+    Rows are made from the head of Pleo's list on, in its order, so a resumed run lists from
+    the first item without a row; should that miss items (the list not in one order after all),
+    it reads the list again from the start."""
+
+    def __init__(self, job: ExportJob, listing: Callable[[int], Iterator[list]]):
         self.job = job
-        self.remote_pages = remote_pages
+        self.listing = listing
+        self.start = job.items.count()
+        self.remote_pages = listing(self.start)
         self.done = False
 
     def load_for(self, page: list[dict]) -> None:
@@ -436,6 +486,10 @@ class JobItems:
         if self.done:
             return None
         remote = next(self.remote_pages, None)
+        if remote is None and self.start and self.job.items.count() < self.job.number_of_items:
+            self.start = 0
+            self.remote_pages = self.listing(0)
+            remote = next(self.remote_pages, None)
         if remote is None:
             self.done = True
             self.job.recount()

@@ -95,6 +95,9 @@ class ExportJob(models.Model):
     claimed_by = models.CharField(max_length=200, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many export items at the head of Pleo's listing are all done (none pending): a run
+    # resumed after its time slice lists from there instead of reading those pages again.
+    resume_offset = models.PositiveIntegerField(default=0)
     items_pending = models.PositiveIntegerField(default=0)
     items_successful = models.PositiveIntegerField(default=0)
     items_failed = models.PositiveIntegerField(default=0)

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from exporthub.connectors.beancount.connector import BeancountConnector
+from exporthub.pleo.client import PleoClient
 from exporthub.pleo.models import PleoConnection
 from exporthub.sandbox import services as sandbox
 from exporthub.sync import engine
@@ -325,6 +326,19 @@ def test_a_job_longer_than_a_time_slice_is_handed_back_and_resumed_where_it_was(
         pleo_created_at=job.pleo_created_at,
     )  # fmt: skip
 
+    listed_from, items_listed_from = [], []
+    listing, item_listing = PleoClient.list_export_item_payloads, PleoClient.list_job_items
+
+    def recording(self, job_id, *, offset=0):
+        listed_from.append(offset)
+        return listing(self, job_id, offset=offset)
+
+    def recording_items(self, job_id, *, offset=0, **kwargs):
+        items_listed_from.append(offset)
+        return item_listing(self, job_id, offset=offset, **kwargs)
+
+    monkeypatch.setattr(PleoClient, "list_export_item_payloads", recording)
+    monkeypatch.setattr(PleoClient, "list_job_items", recording_items)
     done = []
     while not job.is_finished and len(done) < 5:
         with django_capture_on_commit_callbacks() as enqueued:
@@ -335,9 +349,34 @@ def test_a_job_longer_than_a_time_slice_is_handed_back_and_resumed_where_it_was(
         assert len(enqueued) == (0 if job.is_finished else 1)  # the rest queues up again
 
     assert done == [10, 20, 25]
+    assert listed_from == [0, 10, 20]  # each run goes on where the last one was, not page 1
+    # and mirrors the job's items from the first one without a row
+    assert items_listed_from[0] == 0 and 0 not in items_listed_from[1:]
+    assert job.resume_offset == 25
     assert job.status == "completed"
     assert sorted(ledger_ids(ledger_path)) == sorted(ids)
     assert set(pleo_job(job).items.values_list("status", flat=True)) == {"successful"}
+
+
+def test_a_resumed_run_reads_the_whole_listing_when_entries_before_its_offset_are_open(
+    integration, company, ledger_path, monkeypatch
+):
+    """The offsets trust Pleo to list a job's items in one order; should it not, no open entry
+    is skipped, let alone failed for want of its accounting data, and every item gets its row."""
+    monkeypatch.setattr(engine, "PAGE", 10)
+    ids = postable_entry_ids(company, 25)
+    sandbox.create_export_job(company, entry_ids=ids)
+    poll_integration(integration)
+    job = ExportJob.objects.get(integration=integration)
+    ExportJob.objects.filter(pk=job.pk).update(resume_offset=20)
+    ExportItem.objects.create(job=job, accounting_entry_id=ids[-1])  # a row out of Pleo's order
+
+    job = run(integration)
+
+    assert job.status == "completed"
+    assert sorted(ledger_ids(ledger_path)) == sorted(ids)
+    assert not job.items.filter(status="failed").exists()
+    assert job.items.count() == 25
 
 
 def test_a_job_alone_is_not_handed_back_when_its_slice_ends(

@@ -71,6 +71,7 @@ def test_a_transient_error_hands_the_job_back_with_a_run_scheduled_for_when_it_i
     assert schedule.next_run == first_due
     assert ledger_ids(ledger_path) == []
     assert pleo_job(job).status == "in_progress"
+    assert job.resume_offset == 0  # its resumed run must read those entries again
 
 
 def test_the_scheduled_run_posts_the_waiting_items_and_closes_the_job(
