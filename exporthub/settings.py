@@ -296,7 +296,7 @@ SYNC_RETRY_MAX_DELAY_SECONDS = env_int("EXPORTHUB_SYNC_RETRY_MAX_DELAY_SECONDS",
 SYNC_PLEO_THREADS = env_int("EXPORTHUB_SYNC_PLEO_THREADS", 32)
 # A worker hands a job back (re-enqueued) after this many seconds on it, so that every
 # integration makes progress in turn when there are more integrations than workers.
-SYNC_SLICE_SECONDS = env_int("EXPORTHUB_SYNC_SLICE_SECONDS", 10)
+SYNC_SLICE_SECONDS = env_int("EXPORTHUB_SYNC_SLICE_SECONDS", 15)
 
 # Logs go to standard output; EXPORTHUB_LOG_FORMAT=json writes one JSON object a line, with the
 # job, integration and item the engine is working on (exporthub/ops/logs.py).
