@@ -280,13 +280,8 @@ class JobRun:
         """Post the export items from the `offset`-th on, a page at a time; False when the time
         slice ended first. Moves the job's `resume_offset` past every page that is all done, as
         long as every page before it was too."""
-        payload_pages = background.ahead(
-            receipts.prefetching(
-                pages(
-                    self.pleo.list_export_item_payloads(str(self.job.pleo_id), offset=offset), PAGE
-                )  # fmt: skip
-            )
-        )
+        listing = self.pleo.list_export_item_payloads(str(self.job.pleo_id), offset=offset)
+        payload_pages = background.ahead(receipts.prefetching(pages(listing, PAGE)))
         settled = True
         for page in payload_pages:
             items.load_for(page)
