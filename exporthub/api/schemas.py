@@ -103,8 +103,12 @@ class QueuedEntryOut(Schema):
 
 
 class QueuePage(page_schema(QueuedEntryOut, "QueuedEntryList")):
+    """`total` is exact when the filters are ones the queue's totals count by; otherwise the
+    matches are counted up to 1,000 (`total_capped`: more, and no `total_amount_minor`)."""
+
     total: int
-    total_amount_minor: int
+    total_capped: bool
+    total_amount_minor: int | None
 
 
 class ExportIn(Schema):

@@ -177,9 +177,14 @@ class QueueFilterForm(forms.Form):
         order = QUEUE_SORTS.get(self.cleaned_data.get("sort") or "-date", "-entry_date")
         return order.lstrip("-"), order.startswith("-")
 
-    def order(self, rows):
+    @property
+    def ordering(self) -> list[str]:
+        """The sort, then the id as tie-breaker, as `order_by` takes them."""
         field, descending = self.sort_key
-        return rows.order_by(*(f"-{name}" if descending else name for name in (field, "id")))
+        return [f"-{name}" if descending else name for name in (field, "id")]
+
+    def order(self, rows):
+        return rows.order_by(*self.ordering)
 
     @property
     def page_size(self) -> int:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from exporthub.dashboard import queue_summary
 from exporthub.dashboard.keyset import keyset_page
 from exporthub.dashboard.views import queue as queue_view
 from exporthub.sync.day_totals import recount_queue
@@ -173,7 +174,7 @@ def test_the_count_matches_the_rows_whichever_way_it_is_counted(
 def test_a_count_past_the_cap_says_so_and_export_of_all_checks_the_real_number(
     client, accountant, integration, queue, monkeypatch
 ):
-    monkeypatch.setattr(queue_view, "COUNT_CAP", 5)
+    monkeypatch.setattr(queue_summary, "COUNT_CAP", 5)
     client.force_login(accountant)
 
     assert matching(client, integration, q="receipt") == "5+"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -27,7 +26,7 @@ from exporthub.api.schemas import (
 from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER
 from exporthub.dashboard import scope
 from exporthub.dashboard.connections import save_company
-from exporthub.dashboard.forms import QUEUE_SORTS, IntegrationForm, QueueFilterForm
+from exporthub.dashboard.forms import IntegrationForm, QueueFilterForm
 from exporthub.dashboard.preview import preview_posting
 from exporthub.dashboard.queue_export import (
     MAX_EXPORT,
@@ -35,6 +34,7 @@ from exporthub.dashboard.queue_export import (
     export_entries,
     problem_keys,
 )
+from exporthub.dashboard.queue_summary import queue_totals, wallet_currency
 from exporthub.pleo.errors import PleoError
 from exporthub.sync.actions import run_now
 from exporthub.sync.models import Integration, OperationKind
@@ -81,18 +81,12 @@ def update_integration(request, pk: int, data: IntegrationIn):
     return save_company(form, user=request.auth)
 
 
-def _wallet_currency(integration) -> str:
-    return integration.queued_entries.values_list("currency", flat=True).first() or ""
-
-
-def _filtered(integration, rows, filters: QueueFilters):
-    """The queue page's filter form over `rows`; any invalid filter is a 422 problem."""
+def _filter_form(filters: QueueFilters) -> QueueFilterForm:
+    """The queue page's filter form; any invalid filter is a 422 problem."""
     form = QueueFilterForm({k: v for k, v in filters.dict().items() if v is not None})
     if not form.is_valid():
         raise invalid(form, _("Fix the filter."))
-    sort = QUEUE_SORTS.get(form.cleaned_data.get("sort") or "-date", "-entry_date")
-    ordering = [sort, "-id" if sort.startswith("-") else "id"]
-    return form.filter(rows, _wallet_currency(integration)), ordering
+    return form
 
 
 @router.get("/integrations/{int:pk}/queue", response=QueuePage, auth=role(VIEWER))
@@ -105,10 +99,16 @@ def list_queue(
 ):
     """What waits in Pleo's export queue (the hub's mirror), with the queue page's filters."""
     integration = integration_of(request, pk)
-    rows, ordering = _filtered(integration, integration.queued_entries.all(), filters)
-    totals = rows.order_by().aggregate(n=Count("id"), minor=Sum("amount_minor"))
-    page = paginate(rows, ordering, cursor=cursor, limit=limit)
-    return {**page, "total": totals["n"], "total_amount_minor": totals["minor"] or 0}
+    form = _filter_form(filters)
+    rows = form.filter(integration.queued_entries.all(), wallet_currency(integration))
+    totals = queue_totals(integration, form, rows)
+    page = paginate(rows, form.ordering, cursor=cursor, limit=limit)
+    return {
+        **page,
+        "total": totals["n"],
+        "total_capped": totals["capped"],
+        "total_amount_minor": totals["minor"],
+    }
 
 
 @router.post(
@@ -133,7 +133,8 @@ def export_queue(request, pk: int, data: ExportIn):
     if data.skip_problems:
         queued = queued.filter(problems="")
     if data.all_matching:
-        rows, _ordering = _filtered(integration, queued, data.filters)
+        form = _filter_form(data.filters)
+        rows = form.order(form.filter(queued, wallet_currency(integration)))
         ids = [str(i) for i in rows.values_list("entry_id", flat=True)[: MAX_EXPORT + 1]]
     else:
         rows = queued.filter(entry_id__in=data.entry_ids)

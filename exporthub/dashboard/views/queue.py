@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from exporthub.dashboard.forms import QueueFilterForm, entry_ids
 from exporthub.dashboard.keyset import keyset_page
 from exporthub.dashboard.preview import preview_posting
 from exporthub.dashboard.queue_export import MAX_EXPORT, export_entries, problem_counts
+from exporthub.dashboard.queue_summary import queue_totals, wallet_currency
 from exporthub.dashboard.templatetags.dashboard import money
 from exporthub.dashboard.views.common import query_without_page, render_page, safe_next
 from exporthub.pleo.errors import PleoError
@@ -23,7 +23,6 @@ from exporthub.sync.models import OperationKind
 from exporthub.sync.operations import latest as latest_operation
 from exporthub.sync.operations import start_operation
 
-COUNT_CAP = 1_000  # matches counted one by one at most (beyond: "1,000+")
 QUEUE_COLUMNS = 9  # columns of a queue row besides the checkbox (the preview row spans them)
 
 
@@ -59,25 +58,6 @@ def queue(request: HttpRequest, pk: int) -> HttpResponse:
         "refresh": latest_operation(OperationKind.REFRESH_QUEUE, integration=integration),
     }
     return render_page(request, "dashboard/queue/queue.html", context, "queue-table")
-
-
-def queue_totals(integration, form: QueueFilterForm, rows) -> dict:
-    """How many entries match and their sum: exact from the queue's totals when the filters are
-    ones they are counted by; otherwise counted from the rows up to COUNT_CAP ("1,000+", and no
-    sum), so that a count never reads 100,000 rows. "Export all matching" counts them then."""
-    if form.counted_by_totals:
-        found = form.filter(integration.queue_day_totals.all()).aggregate(
-            n=Sum("entries"), minor=Sum("amount_minor")
-        )
-        return {"n": found["n"] or 0, "minor": found["minor"] or 0, "capped": False}
-    found = (
-        rows.order_by()
-        .values("amount_minor")[: COUNT_CAP + 1]
-        .aggregate(n=Count("amount_minor"), minor=Sum("amount_minor"))
-    )
-    if found["n"] > COUNT_CAP:
-        return {"n": COUNT_CAP, "minor": None, "capped": True}
-    return {"n": found["n"], "minor": found["minor"] or 0, "capped": False}
 
 
 def _families(integration) -> list[str]:
@@ -225,8 +205,3 @@ def preview_title(entry, preview) -> str:
         return _("an entry not in the queue")
     supplier = source.supplier or _("Unknown supplier")
     return f"{supplier} · {money(source.amount_minor, source.currency)}"
-
-
-def wallet_currency(integration) -> str:
-    """The company's wallet currency, as its queued entries carry it ("" when none is queued)."""
-    return integration.queued_entries.values_list("currency", flat=True).first() or ""
