@@ -156,10 +156,6 @@ class JobOut(Schema):
     dismissed_reason: str
 
 
-class RunNowOut(Schema):
-    waiting_job_ids: list[int]
-
-
 class DismissIn(Schema):
     reason: str
 

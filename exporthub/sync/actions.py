@@ -33,8 +33,11 @@ def create_export_job(integration: Integration, entry_ids: Sequence[str], *, use
     return job
 
 
-def run_now(integration: Integration, *, user) -> list[ExportJob]:
-    """Check Pleo for jobs now (instead of waiting for the poll) and process what waits."""
+def check_pleo_now(integration: Integration, *, user) -> list[ExportJob]:
+    """Check Pleo for jobs now (instead of waiting for the poll) and process what waits.
+
+    Pages through Pleo's job list: a worker's work (`OperationKind.RUN_NOW`), never a request's.
+    """
     unfinished = poll_integration(integration)
     log_activity(
         "sync.run_now",

@@ -494,6 +494,7 @@ class OperationKind(models.TextChoices):
     REFRESH_ERP_RECORDS = "refresh_erp_records", _("Refresh the ERP's records")
     PLAN_MASTER_DATA_PUSH = "plan_master_data_push", _("Compare the ERP's records with Pleo")
     APPLY_MASTER_DATA_PUSH = "apply_master_data_push", _("Push the ERP's records into Pleo")
+    RUN_NOW = "run_now", _("Check Pleo for export jobs")
 
 
 class OperationState(models.TextChoices):

@@ -1,4 +1,5 @@
-"""Slow work started from a page (refresh from Pleo, re-check the queue, refresh ERP records).
+"""Slow work started from a page (refresh from Pleo, re-check the queue, refresh ERP records,
+check Pleo for export jobs now).
 
 A request only calls `start_operation`, which records a `BackgroundOperation` and enqueues a
 task; a worker runs it through `run_operation`, counting progress on the row as it goes. The
@@ -21,6 +22,7 @@ from exporthub.connectors.models import ConnectorConfig
 from exporthub.connectors.registry import build_connector
 from exporthub.core.activity import log_activity
 from exporthub.pleo.errors import PleoError
+from exporthub.sync.actions import check_pleo_now
 from exporthub.sync.master_data_push import apply_push, confirm_push, plan_fresh_push
 from exporthub.sync.models import BackgroundOperation, Integration, OperationKind, OperationState
 from exporthub.sync.push_models import PushState
@@ -42,6 +44,7 @@ JOINABLE = {
     OperationKind.REFRESH_ERP_RECORDS: UNFINISHED,
     OperationKind.PLAN_MASTER_DATA_PUSH: UNFINISHED,
     OperationKind.APPLY_MASTER_DATA_PUSH: UNFINISHED,
+    OperationKind.RUN_NOW: UNFINISHED,
 }
 
 
@@ -115,6 +118,7 @@ def run_operation(operation_id: int) -> None:
         OperationKind.REFRESH_ERP_RECORDS: _refresh_erp_records,
         OperationKind.PLAN_MASTER_DATA_PUSH: _plan_master_data_push,
         OperationKind.APPLY_MASTER_DATA_PUSH: _apply_master_data_push,
+        OperationKind.RUN_NOW: _run_now,
     }[operation.kind]
     try:
         result = work(operation)
@@ -166,6 +170,10 @@ def _refresh_erp_records(operation: BackgroundOperation) -> int:
         raise
     log_activity("dashboard.erp.records_refreshed", actor=operation.started_by, obj=config)
     return found.active
+
+
+def _run_now(operation: BackgroundOperation) -> int:
+    return len(check_pleo_now(operation.integration, user=operation.started_by))
 
 
 def _plan_master_data_push(operation: BackgroundOperation) -> int:

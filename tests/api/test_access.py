@@ -34,7 +34,7 @@ OPERATIONS = {
     "refresh_queue": (A, "POST", "integrations/{integration}/queue/refresh", None, 202),
     "export_queue": (A, "POST", "integrations/{integration}/queue/export", EMPTY, 422),
     "preview_entry": (V, "GET", "integrations/{integration}/queue/{entry}/preview", None, 200),
-    "run_integration_now": (A, "POST", "integrations/{integration}/run-now", None, 200),
+    "run_integration_now": (A, "POST", "integrations/{integration}/run-now", None, 202),
     "get_operation": (V, "GET", "integrations/{integration}/operations/{operation}", None, 200),
     "list_jobs": (V, "GET", "jobs", None, 200),
     "get_job": (V, "GET", "jobs/{job}", None, 200),

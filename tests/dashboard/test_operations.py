@@ -160,3 +160,30 @@ def test_a_recheck_asked_for_while_one_runs_starts_another(integration):
     second, started = start_operation(OperationKind.RECHECK_PREFLIGHT, integration=integration)
 
     assert started and second.pk != first.pk
+
+
+def test_run_now_returns_without_calling_pleo_and_a_worker_picks_up_the_jobs(
+    client, accountant, integration, company, pleo_requests, django_capture_on_commit_callbacks
+):
+    """Checking Pleo for jobs pages through its job list: a worker's work, not the request's."""
+    from exporthub.sandbox import services as sandbox
+
+    sandbox.create_export_job(company)
+    client.force_login(accountant)
+    url = reverse("dashboard:run-now", args=[integration.pk])
+
+    with django_capture_on_commit_callbacks() as tasks:
+        response = client.post(url)
+
+    assert response.status_code == 302 and pleo_requests == []
+    (operation,) = BackgroundOperation.objects.all()
+    assert (operation.kind, operation.state) == (OperationKind.RUN_NOW, OperationState.QUEUED)
+    assert client.post(url).status_code == 302  # a second click joins the waiting one
+    assert BackgroundOperation.objects.count() == 1
+
+    for task in tasks:
+        task()  # the worker
+    operation.refresh_from_db()
+    assert (operation.state, operation.result) == (OperationState.DONE, 1)
+    assert integration.jobs.count() == 1
+    assert any(path.endswith("/v3/export-jobs") for path in pleo_requests)

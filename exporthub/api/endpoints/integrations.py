@@ -20,7 +20,6 @@ from exporthub.api.schemas import (
     PreviewOut,
     QueueFilters,
     QueuePage,
-    RunNowOut,
     StartedOperationOut,
 )
 from exporthub.core.access import ACCOUNTANT, ADMIN, VIEWER
@@ -36,7 +35,6 @@ from exporthub.dashboard.queue_export import (
 )
 from exporthub.dashboard.queue_summary import queue_totals, wallet_currency
 from exporthub.pleo.errors import PleoError
-from exporthub.sync.actions import run_now
 from exporthub.sync.models import Integration, OperationKind
 from exporthub.sync.operations import start_operation
 
@@ -210,15 +208,16 @@ def preview_entry(request, pk: int, entry_id: UUID):
     }
 
 
-@router.post("/integrations/{int:pk}/run-now", response=RunNowOut, auth=role(ACCOUNTANT))
+@router.post(
+    "/integrations/{int:pk}/run-now", response={202: StartedOperationOut}, auth=role(ACCOUNTANT)
+)
 def run_integration_now(request, pk: int):
-    """Check Pleo for export jobs now; a worker processes what waits."""
+    """Check Pleo for export jobs now, in the background; a worker processes what waits."""
     integration = integration_of(request, pk)
-    try:
-        waiting = run_now(integration, user=request.auth)
-    except PleoError as error:
-        raise pleo_problem(error) from None
-    return {"waiting_job_ids": [job.pk for job in waiting]}
+    operation, started = start_operation(
+        OperationKind.RUN_NOW, integration=integration, user=request.auth
+    )
+    return Status(202, {"operation": operation, "started": started})
 
 
 @router.get(

@@ -18,7 +18,6 @@ from exporthub.dashboard.queue_summary import queue_totals, wallet_currency
 from exporthub.dashboard.templatetags.dashboard import money
 from exporthub.dashboard.views.common import query_without_page, render_page, safe_next
 from exporthub.pleo.errors import PleoError
-from exporthub.sync.actions import run_now
 from exporthub.sync.models import OperationKind
 from exporthub.sync.operations import latest as latest_operation
 from exporthub.sync.operations import start_operation
@@ -164,15 +163,15 @@ def queue_export(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(ACCOUNTANT)
 def integration_run_now(request: HttpRequest, pk: int) -> HttpResponse:
     integration = get_object_or_404(scope.integrations(request.user), pk=pk)
-    try:
-        waiting = run_now(integration, user=request.user)
-    except PleoError as error:
-        messages.error(request, _("Pleo did not answer: %(error)s") % {"error": error})
-    else:
+    _operation, started = start_operation(
+        OperationKind.RUN_NOW, integration=integration, user=request.user
+    )
+    if started:
         messages.success(
-            request,
-            _("Checked Pleo: %(count)d export job(s) to process.") % {"count": len(waiting)},
+            request, _("Checking Pleo for export jobs; they show here as a worker takes them.")
         )
+    else:
+        messages.info(request, _("A check of Pleo for export jobs is already under way."))
     return redirect(safe_next(request, reverse("dashboard:job-list")))
 
 
