@@ -38,19 +38,21 @@ def handles(run, remote: PleoExportJob) -> bool:
     corrections = Correction.objects.filter(
         integration_id=job.integration_id, pleo_job_id=job.pleo_id
     )
-    if not corrections.exists() and link_orphan(run):
+    in_job = None
+    if not corrections.exists() and (in_job := link_orphan(run)):
         corrections = corrections.all()
     if not corrections.exists():
         if awaiting_link(job):
             run.activity("sync.job.deferred", reason="a correction job is being linked")
             return True
         return False
-    CorrectionRun(run, remote).run()
+    CorrectionRun(run, remote, in_job).run()
     return True
 
 
-def link_orphan(run) -> bool:
-    """Link a non-interactive job to the open corrections of exactly its entries; True if so.
+def link_orphan(run) -> set[str] | None:
+    """Link a non-interactive job to the open corrections of exactly its entries; the job's
+    entries (as read from Pleo) if so, else None.
 
     Pleo may create a correction job and the hub never hear its id (a timeout, a crash before
     the id was stored). Such a job must never be exported as entries: an entry marked by hand
@@ -59,30 +61,37 @@ def link_orphan(run) -> bool:
     """
     job = run.job
     if job.is_interactive or job.started_by_hub:
-        return False
+        return None
     open_corrections = Correction.objects.filter(
         integration_id=job.integration_id,
         state__in=[CorrectionState.PENDING, CorrectionState.SENT],
         pleo_job_id__isnull=True,
     )
     if not open_corrections.exists():
-        return False
-    entries = {item.accounting_entry_id for item in run.pleo.list_job_items(str(job.pleo_id))}
+        return None
+    entries = job_entries(run)
     ours = open_corrections.filter(accounting_entry_id__in=entries)
     if not entries or ours.count() != len(entries):
-        return False
+        return None
     ours.update(
         pleo_job_id=job.pleo_id, job=job, state=CorrectionState.SENT, sent_at=timezone.now()
     )
     run.activity("sync.correction_job.linked", corrections=len(entries))
-    return True
+    return entries
+
+
+def job_entries(run) -> set[str]:
+    """The accounting entry ids of the run's job, as Pleo lists its items."""
+    items = run.pleo.list_job_items(str(run.job.pleo_id))
+    return {str(item.accounting_entry_id) for item in items}
 
 
 class CorrectionRun:
-    def __init__(self, run, remote: PleoExportJob):
+    def __init__(self, run, remote: PleoExportJob, in_job: set[str] | None = None):
         self.run_ = run
         self.remote = remote
         self.job = run.job
+        self.in_job = in_job  # the job's entries, when already read from Pleo
 
     def run(self) -> None:
         from exporthub.sync.engine import JobLevelProblem  # the engine imports this module
@@ -106,18 +115,16 @@ class CorrectionRun:
                 return
         if self.remote.status == JobStatus.PENDING:
             self.run_.start()
-        in_job = {
-            str(item.accounting_entry_id)
-            for item in self.run_.pleo.list_job_items(str(self.job.pleo_id))
-        }
+        in_job = self.in_job if self.in_job is not None else job_entries(self.run_)
         updates: dict[str, ItemUpdate] = {}
         confirmed: list[Correction] = []
         for correction in corrections:
             entry = str(correction.accounting_entry_id)
-            problem = self.problem(correction, entry, in_job, erp)
+            later = newer_item(correction.item)
+            problem = self.problem(correction, entry, in_job, erp, later)
             if problem:
                 self.fail(correction, problem)
-                current = self.current(correction)
+                current = self.current(correction, later)
                 if entry in in_job and current is not None:
                     updates[entry] = self.unchanged(entry, current)  # Pleo keeps what it has
                 continue
@@ -137,11 +144,13 @@ class CorrectionRun:
         self.record_job_items(corrections, updates, rejected)
         self.run_.finish()
 
-    def problem(self, correction: Correction, entry: str, in_job: set[str], erp) -> str:
-        """Why this correction cannot be written back, or ""."""
+    def problem(
+        self, correction: Correction, entry: str, in_job: set[str], erp, later: ExportItem | None
+    ) -> str:
+        """Why this correction cannot be written back, or "" (`later`: a later export of the
+        entry, see `newer_item`)."""
         if entry not in in_job:
             return _("Pleo did not put this entry into the correction job.")
-        later = newer_item(correction.item)
         if later is not None:
             return _("The entry was exported again meanwhile; nothing was changed.")
         if correction.kind == CorrectionKind.MANUAL:
@@ -171,10 +180,10 @@ class CorrectionRun:
         )
 
     @staticmethod
-    def current(correction: Correction) -> ExportItem | None:
+    def current(correction: Correction, later: ExportItem | None) -> ExportItem | None:
         """The export that holds the entry's reference now: a later one, else the corrected
         item, if it was exported; None when nothing exported the entry."""
-        item = newer_item(correction.item) or correction.item
+        item = later or correction.item
         return item if item.status == ItemStatus.SUCCESSFUL else None
 
     def unchanged(self, entry: str, item: ExportItem) -> ItemUpdate:

@@ -20,6 +20,7 @@ from exporthub.dashboard.corrections import (
     mark_exported_manually,
 )
 from exporthub.dashboard.failures import open_failures
+from exporthub.pleo.client import PleoClient
 from exporthub.sandbox import services as sandbox
 from exporthub.sandbox.models import AccountingEntry
 from exporthub.sandbox.models import ExportJob as SandboxJob
@@ -356,7 +357,7 @@ def test_a_job_that_may_be_an_unlinked_correction_job_is_left_alone_until_linked
 
 
 def test_a_correction_job_whose_id_never_reached_the_hub_is_linked_by_its_entries(
-    integration, company, ledger_path, anna
+    integration, company, ledger_path, anna, monkeypatch
 ):
     failing = unpostable_entry_ids(company, 1)
     item = export(integration, company, failing).items.get()
@@ -367,12 +368,18 @@ def test_a_correction_job_whose_id_never_reached_the_hub_is_linked_by_its_entrie
     # Pleo created the correction job, but its answer (and so the job's id) was lost.
     sandbox.create_export_job(company, entry_ids=failing, is_interactive=False)
     poll_integration(integration)
+    listings = []
+    listing = PleoClient.list_job_items
+    monkeypatch.setattr(
+        PleoClient, "list_job_items", lambda *a, **k: listings.append(a[1]) or listing(*a, **k)
+    )
 
     process(integration)
 
     correction = Correction.objects.get()
     assert correction.state == "confirmed"
     assert correction.job.is_interactive is False
+    assert len(listings) == 1  # the entries read to link the job serve the correction run too
     assert (pleo_item(failing[0]).status, pleo_item(failing[0]).external_id) == (
         "successful",
         "HAND-8",
