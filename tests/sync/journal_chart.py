@@ -37,13 +37,14 @@ VAT_IN = "6900"
 REVERSE_CHARGE_IN, REVERSE_CHARGE_OUT = "6910", "6920"
 
 
-def expected_lines(pleo) -> list[tuple[str, int]]:
+def expected_lines(pleo, categories: dict[str, str] | None = None) -> list[tuple[str, int]]:
     """The lines the engine books for a sandbox entry, its contra line left out, in order, as
     (account, signed amount in the wallet currency's minor units): each Pleo line net of its VAT
-    on its own account, then its input VAT (and for reverse charge the output VAT against it)."""
+    on its own account, then its input VAT (and for reverse charge the output VAT against it).
+    A category Pleo sends without a code goes to `categories[its id]`, as mapped."""
     lines = []
     for line in pleo.lines:
-        account = line["account"]["code"]
+        account = line["account"]["code"] or (categories or {})[line["account"]["id"]]
         paid = line["lineAmount"]["inWalletCurrency"]["value"]
         tax = line.get("tax")
         if not tax:

@@ -38,15 +38,16 @@ def ledger_postings(path) -> dict[str, list[tuple[str, Decimal]]]:
     return found
 
 
-def assert_on_the_right_accounts(path, company, ids) -> None:
+def assert_on_the_right_accounts(path, company, ids, categories=None) -> None:
     """Each of `ids` is booked once: every line on its account with its amount (VAT lines on the
-    VAT accounts), in order, and Pleo's total on the item type's contra account."""
+    VAT accounts), in order, and Pleo's total on the item type's contra account. `categories`:
+    the codes mapped to categories Pleo sends without one, by category id."""
     booked = ledger_postings(path)
     for pleo_id in ids:
         pleo = AccountingEntry.objects.get(uuid=pleo_id, company=company)
         lines = [
             (LEDGER_ACCOUNT[code], Decimal(amount).scaleb(-2))
-            for code, amount in expected_lines(pleo)
+            for code, amount in expected_lines(pleo, categories)
         ]
         contra = (CONTRA[pleo.item_type], -Decimal(pleo.wallet_amount).scaleb(-2))
         expected = [*lines, contra]
