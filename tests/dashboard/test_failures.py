@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 
 from exporthub.dashboard.failures import failure_groups, fix_for
 from exporthub.sync.models import ExportItem, ExportJob, Mapping
+from tests.sync.ledger_check import assert_on_the_right_accounts
 
 
 def test_it_links_each_cause_to_its_fix_from_data():
@@ -143,7 +144,7 @@ def failed_items(integration, rows: list[dict]) -> ExportJob:
 
 
 def test_it_exports_the_group_again_after_the_fix(
-    client, accountant, integration, finished_job, django_capture_on_commit_callbacks
+    client, accountant, integration, company, finished_job, django_capture_on_commit_callbacks
 ):
     failed = finished_job.items.get(status="failed")
     group = failure_groups(ExportItem.objects.all())[0]
@@ -160,6 +161,15 @@ def test_it_exports_the_group_again_after_the_fix(
     assert new_job.status == "completed", new_job.items.get().failure_reason
     assert new_job.items.get().status == "successful"
     assert failure_groups(ExportItem.objects.all()) == []
+    # Booked on the accounts the fix named: the category mapped to Expenses:Office (6030).
+    mapped = {
+        line["account"]["id"]: "6030"
+        for line in failed.payload["accountingEntryLines"]
+        if not line["account"]["code"]
+    }
+    assert mapped
+    ledger = integration.erp_connection.settings["ledger_path"]
+    assert_on_the_right_accounts(ledger, company, [str(failed.accounting_entry_id)], mapped)
 
 
 def test_it_refuses_an_unknown_group(client, accountant, finished_job):

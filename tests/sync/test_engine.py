@@ -13,6 +13,8 @@ from exporthub.sync.detection import poll_integration
 from exporthub.sync.models import ExportItem, ExportJob, Integration, ItemStatus
 from exporthub.sync.wiring import open_pleo
 from tests.sync.helpers import WORKER, ledger_ids, patch_post, pleo_job, postable_entry_ids, run
+from tests.sync.journal_chart import ids_with_every_tax_type
+from tests.sync.ledger_check import assert_on_the_right_accounts
 
 
 def test_it_exports_a_job_into_beancount_and_reports_every_item(integration, company, ledger_path):
@@ -396,7 +398,7 @@ def test_a_job_alone_is_not_handed_back_when_its_slice_ends(
 def test_a_batch_that_breaks_half_way_is_posted_one_by_one_without_duplicates(
     integration, company, ledger_path, monkeypatch
 ):
-    ids = postable_entry_ids(company, 6)
+    ids = ids_with_every_tax_type(company, 6)
     sandbox.create_export_job(company, entry_ids=ids)
     real_post_many = BeancountConnector.post_many
 
@@ -410,6 +412,7 @@ def test_a_batch_that_breaks_half_way_is_posted_one_by_one_without_duplicates(
 
     assert job.status == "completed"
     assert sorted(ledger_ids(ledger_path)) == sorted(ids)  # the three written ones found again
+    assert_on_the_right_accounts(ledger_path, company, ids)
     items = ExportItem.objects.filter(job=job)
     assert {(item.status, item.attempts) for item in items} == {("successful", 1)}
     assert {item.external_id for item in items} == {f"pleo-{entry_id}" for entry_id in ids}

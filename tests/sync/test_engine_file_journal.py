@@ -26,7 +26,12 @@ from exporthub.sync.models import ExportItem, ExportJob, Integration
 from tests.connectors.journal_files import entries_of, read_journal
 from tests.processes import PYTHON, ROOT, child_env
 from tests.sync.helpers import pleo_job, postable_entry_ids, run
-from tests.sync.journal_chart import JOURNAL_ACCOUNTS, JOURNAL_MAPPINGS
+from tests.sync.journal_chart import (
+    JOURNAL_ACCOUNTS,
+    JOURNAL_MAPPINGS,
+    expected_lines,
+    ids_with_every_tax_type,
+)
 
 CONTRA = {
     "card_purchase": "5820",
@@ -38,7 +43,6 @@ CONTRA = {
     "per_diem": "2820",
     "invoice": "2400",
 }
-VAT_ACCOUNTS = {"6900", "6910", "6920"}
 
 
 @pytest.fixture(params=["csv_journal"])
@@ -84,19 +88,20 @@ def check_books(path, company) -> dict[str, list[dict]]:
         assert minor(sum((r["debit"] or 0) - (r["credit"] or 0) for r in booked)) == (
             pleo.wallet_amount
         )
-        expected = {line["account"]["code"] for line in pleo.lines}
-        assert {row["account"] for row in booked} - VAT_ACCOUNTS == expected, reference
-        for row, line in zip(
-            [row for row in booked if row["account"] not in VAT_ACCOUNTS], pleo.lines, strict=True
-        ):
-            assert row["account"] == line["account"]["code"]
+        # Each line, VAT lines too, on the account it belongs on with its amount.
+        assert [
+            (row["account"], minor((row["debit"] or Decimal(0)) - (row["credit"] or 0)))
+            for row in booked
+        ] == expected_lines(pleo), reference
+        rows_of_lines = [row for row in booked if not row["vat_line"]]
+        for row, line in zip(rows_of_lines, pleo.lines, strict=True):
             if line.get("tax"):
                 assert row["vat_code"] == line["tax"]["code"]
     return by_pleo_id
 
 
 def test_a_job_becomes_one_batch_file_with_every_entry_once_on_the_right_accounts(journal, company):
-    ids = postable_entry_ids(company, 12)
+    ids = ids_with_every_tax_type(company, 12)
     sandbox.create_export_job(company, entry_ids=ids)
 
     job = run(journal)
@@ -121,7 +126,7 @@ def test_a_job_becomes_one_batch_file_with_every_entry_once_on_the_right_account
     assert {str(item.accounting_entry_id): item.external_id for item in job.items.all()} == (
         register
     )
-    assert sorted(register.values()) == sorted(f"pleo-00001#{n}" for n in range(1, 13))
+    assert sorted(register.values()) == sorted(f"pleo-00001#{n}" for n in range(1, len(ids) + 1))
 
 
 def test_a_job_with_failures_files_only_what_it_exports(journal, company):
